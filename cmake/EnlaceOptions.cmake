@@ -75,3 +75,12 @@ function(enlace_fuzzer name)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
 endfunction()
+
+# enlace_benchmark(NAME SOURCES ... DEPS ...): a Google Benchmark program (only with ENLACE_BENCH).
+function(enlace_benchmark name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${ENLACE_WARNINGS})
+  target_compile_definitions(${name} PRIVATE ENLACE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+endfunction()
