@@ -1,0 +1,190 @@
+#include "identity/x509.h"
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "base/env.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "identity/participant.h"
+#include "identity/pki.h"
+#include "tests/testing/status_matchers.h"
+
+namespace enlace {
+namespace {
+
+using ::enlace::testing::IsOkAndHolds;
+using ::enlace::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Property;
+
+class X509Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(
+        CertificateAuthority ca,
+        CertificateAuthority::Create("Test", start_, start_ + absl::Hours(24 * 365), &random_));
+    ca_ = std::make_unique<CertificateAuthority>(std::move(ca));
+  }
+
+  // A fresh P-256 key and a certificate for it from `ca`.
+  absl::StatusOr<Certificate> IssueFor(const CertificateAuthority& ca,
+                                       const CertificateProfile& profile) {
+    absl::StatusOr<EcdsaP256PrivateKey> key = EcdsaP256PrivateKey::Generate();
+    if (!key.ok()) return key.status();
+    absl::StatusOr<Bytes> spki = key->PublicSpkiDer();
+    if (!spki.ok()) return spki.status();
+    return ca.Issue(profile, *spki, &random_);
+  }
+
+  CertificateProfile NodeProfile() {
+    absl::StatusOr<CertificateProfile> profile = TlsCertificateProfile(
+        *ParticipantId::Parse("node/MX"), start_, start_ + absl::Hours(24 * 30));
+    EXPECT_OK(profile.status());
+    return *profile;
+  }
+
+  const absl::Time start_ = absl::FromUnixSeconds(1798761600);  // 2027-01-01
+  DeterministicRandom random_{7};
+  std::unique_ptr<CertificateAuthority> ca_;
+};
+
+TEST_F(X509Test, RootIsASelfSignedCa) {
+  const Certificate& root = ca_->root();
+  EXPECT_TRUE(root.is_ca());
+  EXPECT_EQ(root.common_name(), "Test root CA");
+  EXPECT_EQ(root.not_before(), start_);
+  EXPECT_EQ(root.fingerprint().size(), 32u);
+  ASSERT_OK_AND_ASSIGN(Certificate again, Certificate::FromPem(root.Pem()));
+  EXPECT_EQ(again.der(), root.der());
+  ASSERT_OK_AND_ASSIGN(Certificate from_der, Certificate::FromDer(root.der()));
+  EXPECT_EQ(from_der.fingerprint(), root.fingerprint());
+}
+
+TEST_F(X509Test, RootRoundTripsThroughItsParts) {
+  ASSERT_OK_AND_ASSIGN(SecretBytes pem, ca_->key().ToPkcs8Pem());
+  ASSERT_OK_AND_ASSIGN(EcdsaP256PrivateKey key, EcdsaP256PrivateKey::FromPkcs8Pem(pem));
+  EXPECT_OK(CertificateAuthority::FromParts(ca_->root(), std::move(key)).status());
+
+  ASSERT_OK_AND_ASSIGN(EcdsaP256PrivateKey other, EcdsaP256PrivateKey::Generate());
+  EXPECT_THAT(CertificateAuthority::FromParts(ca_->root(), std::move(other)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("does not belong")));
+  ASSERT_OK_AND_ASSIGN(Certificate leaf, IssueFor(*ca_, NodeProfile()));
+  ASSERT_OK_AND_ASSIGN(EcdsaP256PrivateKey key2, EcdsaP256PrivateKey::FromPkcs8Pem(pem));
+  EXPECT_THAT(CertificateAuthority::FromParts(leaf, std::move(key2)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a self-issued CA")));
+}
+
+TEST_F(X509Test, ParticipantCertificateCarriesTheIdAndVerifiesForItsPurpose) {
+  ASSERT_OK_AND_ASSIGN(Certificate cert, IssueFor(*ca_, NodeProfile()));
+  EXPECT_FALSE(cert.is_ca());
+  EXPECT_THAT(cert.uri_names(), ElementsAre("urn:enlace:node/MX"));
+  EXPECT_EQ(cert.common_name(), "node/MX");
+  EXPECT_THAT(ParticipantFromCertificate(cert, ParticipantRules()),
+              IsOkAndHolds(Property(&ParticipantId::str, "node/MX")));
+  const absl::Time during = start_ + absl::Hours(1);
+  EXPECT_OK(VerifyCertificate(cert, ca_->root(), during, CertificatePurpose::kTlsClient));
+  EXPECT_THAT(
+      VerifyCertificate(cert, ca_->root(), during, CertificatePurpose::kTlsServer),
+      StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("unsuitable certificate purpose")));
+}
+
+TEST_F(X509Test, HubCertificateIsForServersAndMayHaveDnsNames) {
+  ASSERT_OK_AND_ASSIGN(CertificateProfile profile,
+                       TlsCertificateProfile(ParticipantId::Hub(), start_, start_ + absl::Hours(24),
+                                             {"hub.example.org"}));
+  ASSERT_OK_AND_ASSIGN(Certificate cert, IssueFor(*ca_, profile));
+  EXPECT_THAT(cert.dns_names(), ElementsAre("hub.example.org"));
+  EXPECT_OK(VerifyCertificate(cert, ca_->root(), start_, CertificatePurpose::kTlsServer));
+  EXPECT_THAT(TlsCertificateProfile(*ParticipantId::Parse("node/GT"), start_,
+                                    start_ + absl::Hours(1), {"gt.example.org"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("only for the hub")));
+}
+
+TEST_F(X509Test, ValidityIsCheckedAtTheGivenTime) {
+  ASSERT_OK_AND_ASSIGN(Certificate cert, IssueFor(*ca_, NodeProfile()));
+  EXPECT_THAT(VerifyCertificate(cert, ca_->root(), start_ - absl::Seconds(1),
+                                CertificatePurpose::kTlsClient),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("not yet valid")));
+  EXPECT_THAT(VerifyCertificate(cert, ca_->root(), start_ + absl::Hours(24 * 31),
+                                CertificatePurpose::kTlsClient),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
+}
+
+TEST_F(X509Test, ForeignRootIsRefused) {
+  ASSERT_OK_AND_ASSIGN(
+      CertificateAuthority foreign,
+      CertificateAuthority::Create("Foreign", start_, start_ + absl::Hours(24 * 365), &random_));
+  ASSERT_OK_AND_ASSIGN(Certificate cert, IssueFor(foreign, NodeProfile()));
+  EXPECT_THAT(VerifyCertificate(cert, ca_->root(), start_, CertificatePurpose::kTlsClient),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       ::testing::AllOf(HasSubstr("urn:enlace:node/MX"),
+                                        HasSubstr("unable to get local issuer"))));
+  EXPECT_THAT(
+      VerifyCertificate(foreign.root(), ca_->root(), start_, CertificatePurpose::kTlsClient),
+      StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("CA certificate")));
+}
+
+TEST_F(X509Test, IssuingRefusesBadProfiles) {
+  ASSERT_OK_AND_ASSIGN(EcdsaP256PrivateKey key, EcdsaP256PrivateKey::Generate());
+  ASSERT_OK_AND_ASSIGN(Bytes spki, key.PublicSpkiDer());
+  CertificateProfile profile = NodeProfile();
+  profile.not_after = profile.not_before;
+  EXPECT_THAT(ca_->Issue(profile, spki, &random_),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty validity")));
+  profile = NodeProfile();
+  profile.not_after = ca_->root().not_after() + absl::Seconds(1);
+  EXPECT_THAT(ca_->Issue(profile, spki, &random_),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("within the root's")));
+  profile = NodeProfile();
+  profile.uri_names = {"urn:enlace:node/MX, URI:urn:enlace:hub"};
+  EXPECT_THAT(ca_->Issue(profile, spki, &random_),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("without spaces")));
+  profile.uri_names.clear();
+  EXPECT_THAT(ca_->Issue(profile, spki, &random_),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least one URI")));
+  EXPECT_THAT(ca_->Issue(NodeProfile(), "not a key", &random_),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("SubjectPublicKeyInfo")));
+}
+
+TEST_F(X509Test, ParticipantUriMustBeExactlyOne) {
+  CertificateProfile profile = NodeProfile();
+  profile.uri_names = {"urn:enlace:node/MX", "urn:enlace:node/GT"};
+  ASSERT_OK_AND_ASSIGN(Certificate two, IssueFor(*ca_, profile));
+  EXPECT_THAT(
+      ParticipantFromCertificate(two, ParticipantRules()),
+      StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("exactly one participant URI")));
+  profile.uri_names.clear();
+  profile.dns_names = {"mx.example.org"};
+  ASSERT_OK_AND_ASSIGN(Certificate none, IssueFor(*ca_, profile));
+  EXPECT_THAT(ParticipantFromCertificate(none, ParticipantRules()),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("carries 0")));
+  profile.uri_names = {"urn:enlace:node/FR"};
+  ASSERT_OK_AND_ASSIGN(Certificate foreign_country, IssueFor(*ca_, profile));
+  EXPECT_THAT(ParticipantFromCertificate(foreign_country, ParticipantRules()),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("not a participant")));
+}
+
+TEST_F(X509Test, ParsersRefuseGarbage) {
+  EXPECT_THAT(Certificate::FromDer(""), StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(Certificate::FromDer("\x30\x03\x02\x01\x01"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a DER")));
+  EXPECT_THAT(Certificate::FromDer(ca_->root().der() + "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trailing bytes")));
+  EXPECT_THAT(Certificate::FromPem("hello"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no certificate")));
+  std::string damaged = ca_->root().Pem();
+  damaged[30] = damaged[30] == 'A' ? 'B' : 'A';
+  EXPECT_THAT(Certificate::FromPem(damaged),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(Certificate::FromPem(ca_->root().Pem() + ca_->root().Pem()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("found 2")));
+  EXPECT_THAT(Certificate::FromPem(std::string(kMaxCertificateInputSize + 1, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("larger than")));
+  EXPECT_THAT(EcdsaP256PrivateKey::FromPkcs8Pem(SecretBytes(absl::string_view("nope"))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("PKCS#8")));
+}
+
+}  // namespace
+}  // namespace enlace
