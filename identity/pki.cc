@@ -30,7 +30,12 @@ absl::StatusOr<CertificateProfile> TlsCertificateProfile(const ParticipantId& id
   CertificateProfile profile;
   profile.common_name = id.str();
   profile.uri_names = {id.ToUri()};
-  profile.dns_names = std::move(dns_names);
+  if (is_hub) {
+    profile.dns_names = {std::string(kHubDnsName)};
+    for (std::string& name : dns_names) {
+      if (name != kHubDnsName) profile.dns_names.push_back(std::move(name));
+    }
+  }
   profile.not_before = not_before;
   profile.not_after = not_after;
   profile.server_auth = is_hub;

@@ -13,9 +13,13 @@
 
 namespace enlace {
 
+// The DNS name every hub certificate carries: clients send it as the TLS server name
+// (net/tls.h HubChannelArguments), so the hub's TLS stack finds its certificate by name.
+inline constexpr absl::string_view kHubDnsName = "hub";
+
 // A participant's TLS certificate: CN and the one URI SAN are the id; the hub gets EKU
-// serverAuth (and may carry DNS names for clients that check host names), every other role
-// clientAuth. `dns_names` must be empty for roles other than the hub.
+// serverAuth and the DNS names kHubDnsName + `dns_names` (for clients that dial it by a host
+// name and check it), every other role clientAuth. `dns_names` must be empty for other roles.
 absl::StatusOr<CertificateProfile> TlsCertificateProfile(const ParticipantId& id,
                                                          absl::Time not_before,
                                                          absl::Time not_after,

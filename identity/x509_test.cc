@@ -95,7 +95,7 @@ TEST_F(X509Test, HubCertificateIsForServersAndMayHaveDnsNames) {
                        TlsCertificateProfile(ParticipantId::Hub(), start_, start_ + absl::Hours(24),
                                              {"hub.example.org"}));
   ASSERT_OK_AND_ASSIGN(Certificate cert, IssueFor(*ca_, profile));
-  EXPECT_THAT(cert.dns_names(), ElementsAre("hub.example.org"));
+  EXPECT_THAT(cert.dns_names(), ElementsAre("hub", "hub.example.org"));
   EXPECT_OK(VerifyCertificate(cert, ca_->root(), start_, CertificatePurpose::kTlsServer));
   EXPECT_THAT(TlsCertificateProfile(*ParticipantId::Parse("node/GT"), start_,
                                     start_ + absl::Hours(1), {"gt.example.org"}),
