@@ -1,0 +1,324 @@
+#include "node/store.h"
+
+#include <openssl/crypto.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "crypto/secret.h"
+#include "rocksdb/options.h"
+
+namespace enlace::node {
+namespace {
+
+constexpr const char* kFamilyNames[] = {"items",      "contents", "outbox", "cases",     "state",
+                                        "tree_heads", "pending",  "alarms", "access_log"};
+constexpr absl::string_view kContentAad = "enlace/v1 node content";
+constexpr absl::string_view kWrapAad = "enlace/v1 node data-key wrap";
+constexpr absl::string_view kWrapPrefix = "data_key_wrap/";
+constexpr size_t kDataKeySize = 32;
+
+absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat(what, ": not found"));
+  if (status.IsNoSpace()) {
+    return absl::ResourceExhaustedError(absl::StrCat(what, ": disk full: ", status.ToString()));
+  }
+  return absl::InternalError(absl::StrCat(what, ": ", status.ToString()));
+}
+
+rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+Bytes BigEndian(uint64_t v) {
+  Bytes out;
+  AppendUint64(v, &out);
+  return out;
+}
+
+Bytes OutboxKey(const v1::OutboxEntry& entry) {
+  return BigEndian(static_cast<uint64_t>(entry.queued_at_ms())) + entry.message_id();
+}
+
+// nonce || AEAD(plaintext) with aad = label || key.
+absl::StatusOr<Bytes> SealRecord(const Aead& aead, RandomSource* random, absl::string_view label,
+                                 absl::string_view key, absl::string_view plaintext) {
+  Bytes nonce(kAeadNonceSize, '\0');
+  RETURN_IF_ERROR(
+      random->Fill(absl::MakeSpan(reinterpret_cast<uint8_t*>(nonce.data()), nonce.size())));
+  ASSIGN_OR_RETURN(Bytes sealed, aead.Seal(nonce, absl::StrCat(label, key), plaintext));
+  return nonce + sealed;
+}
+
+absl::StatusOr<Bytes> OpenRecord(const Aead& aead, absl::string_view label, absl::string_view key,
+                                 absl::string_view record) {
+  if (record.size() < kAeadNonceSize + kAeadTagSize) {
+    return absl::DataLossError("stored record is shorter than a nonce and a tag");
+  }
+  return aead.Open(record.substr(0, kAeadNonceSize), absl::StrCat(label, key),
+                   record.substr(kAeadNonceSize));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<NodeStore>> NodeStore::Open(const Options& options,
+                                                           const Keystore& keys, Env env) {
+  RETURN_IF_ERROR(MakeDirectories(options.path, 0700));
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  if (options.env != nullptr) db_options.env = options.env;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (const char* name : kFamilyNames) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::unique_ptr<NodeStore> store(new NodeStore(env));
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &db),
+                            absl::StrCat("opening the node store ", options.path)));
+  store->db_.reset(db);
+  // handles[0] is the default family, unused; keep the others in Family order.
+  store->families_.assign(handles.begin() + 1, handles.end());
+  db->DestroyColumnFamilyHandle(handles[0]);
+  RETURN_IF_ERROR(store->UnlockDataKey(keys));
+  return store;
+}
+
+NodeStore::~NodeStore() {
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* handle : families_) db_->DestroyColumnFamilyHandle(handle);
+  db_->Close().PermitUncheckedError();
+}
+
+absl::Status NodeStore::UnlockDataKey(const Keystore& keys) {
+  // Find a wrap that a held key opens.
+  absl::optional<SecretBytes> data_key;
+  std::vector<const Ed25519PrivateKey*> unwrapped_by_none;
+  bool any_wrap = false;
+  for (const Ed25519PrivateKey& key : keys.signing_keys()) {
+    ASSIGN_OR_RETURN(absl::optional<std::string> wrap,
+                     Get(kState, absl::StrCat(kWrapPrefix, HexEncode(key.public_key().KeyId()))));
+    if (!wrap.has_value()) {
+      unwrapped_by_none.push_back(&key);
+      continue;
+    }
+    any_wrap = true;
+    if (data_key.has_value()) continue;
+    ASSIGN_OR_RETURN(SecretBytes kek, keys.StorageWrappingKey(key));
+    ASSIGN_OR_RETURN(Aead aead, Aead::Create(AeadAlgorithm::kAes256Gcm, std::move(kek)));
+    absl::StatusOr<Bytes> opened = OpenRecord(aead, kWrapAad, keys.self().str(), *wrap);
+    if (!opened.ok()) {
+      return absl::PermissionDeniedError(
+          "the node store's data key does not open with this node's signing key: wrong keys for "
+          "this data folder?");
+    }
+    data_key = SecretBytes(*opened);
+    OPENSSL_cleanse(opened->data(), opened->size());
+  }
+  if (!data_key.has_value()) {
+    ASSIGN_OR_RETURN(absl::optional<std::string> marker, Get(kState, "created"));
+    if (any_wrap || marker.has_value()) {
+      return absl::PermissionDeniedError(
+          "none of the signing keys in the configuration opens this node store (a rotation "
+          "must keep the previous key listed until the node has started once with both)");
+    }
+    ASSIGN_OR_RETURN(SecretBytes fresh, SecretBytes::Random(kDataKeySize, env_.random));
+    data_key = std::move(fresh);
+  }
+  // Wrap the data key for every held key that has no wrap yet (first start, or a new key).
+  Batch batch = NewBatch();
+  for (const Ed25519PrivateKey* key : unwrapped_by_none) {
+    ASSIGN_OR_RETURN(SecretBytes kek, keys.StorageWrappingKey(*key));
+    ASSIGN_OR_RETURN(Aead aead, Aead::Create(AeadAlgorithm::kAes256Gcm, std::move(kek)));
+    ASSIGN_OR_RETURN(Bytes wrap,
+                     SealRecord(aead, env_.random, kWrapAad, keys.self().str(), data_key->view()));
+    batch.PutState(absl::StrCat(kWrapPrefix, HexEncode(key->public_key().KeyId())), wrap);
+  }
+  batch.PutState("created", keys.self().str());
+  RETURN_IF_ERROR(Commit(batch));
+  ASSIGN_OR_RETURN(Aead aead, Aead::Create(AeadAlgorithm::kAes256Gcm, std::move(*data_key)));
+  data_aead_.emplace(std::move(aead));
+  return absl::OkStatus();
+}
+
+absl::Status NodeStore::Commit(Batch& batch) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  absl::Status status = FromRocks(db_->Write(options, &batch.batch_), "writing the node store");
+  batch.batch_.Clear();
+  return status;
+}
+
+void NodeStore::Batch::PutItem(const v1::StoredItemMeta& meta) {
+  batch_.Put(store_->families_[kItems], meta.message_id(), meta.SerializeAsString())
+      .PermitUncheckedError();
+}
+
+absl::Status NodeStore::Batch::PutContent(absl::string_view message_id,
+                                          const v1::StoredContent& content) {
+  std::string plaintext = content.SerializeAsString();
+  absl::StatusOr<Bytes> sealed =
+      SealRecord(*store_->data_aead_, store_->env_.random, kContentAad, message_id, plaintext);
+  OPENSSL_cleanse(plaintext.data(), plaintext.size());
+  RETURN_IF_ERROR(sealed.status());
+  return FromRocks(batch_.Put(store_->families_[kContents], ToSlice(message_id), *sealed), "batch");
+}
+
+void NodeStore::Batch::PutOutbox(const v1::OutboxEntry& entry) {
+  batch_.Put(store_->families_[kOutbox], OutboxKey(entry), entry.SerializeAsString())
+      .PermitUncheckedError();
+}
+
+void NodeStore::Batch::DeleteOutbox(const v1::OutboxEntry& entry) {
+  batch_.Delete(store_->families_[kOutbox], OutboxKey(entry)).PermitUncheckedError();
+}
+
+void NodeStore::Batch::PutCase(const v1::CaseSummary& summary) {
+  batch_.Put(store_->families_[kCases], summary.ref(), summary.SerializeAsString())
+      .PermitUncheckedError();
+}
+
+void NodeStore::Batch::PutState(absl::string_view name, absl::string_view value) {
+  batch_.Put(store_->families_[kState], ToSlice(name), ToSlice(value)).PermitUncheckedError();
+}
+
+void NodeStore::Batch::PutTreeHead(uint64_t tree_size, int64_t timestamp_ms,
+                                   const v1::SeenTreeHead& head) {
+  batch_
+      .Put(store_->families_[kTreeHeads],
+           BigEndian(tree_size) + BigEndian(static_cast<uint64_t>(timestamp_ms)),
+           head.SerializeAsString())
+      .PermitUncheckedError();
+}
+
+void NodeStore::Batch::PutPending(const v1::PendingInclusion& pending) {
+  batch_.Put(store_->families_[kPending], pending.message_id(), pending.SerializeAsString())
+      .PermitUncheckedError();
+}
+
+void NodeStore::Batch::DeletePending(absl::string_view message_id) {
+  batch_.Delete(store_->families_[kPending], ToSlice(message_id)).PermitUncheckedError();
+}
+
+absl::Status NodeStore::Batch::PutAlarm(const v1::WitnessAlarm& alarm) {
+  ASSIGN_OR_RETURN(Bytes key,
+                   store_->TimeKey(alarm.at().seconds() * 1000 + alarm.at().nanos() / 1000000));
+  return FromRocks(batch_.Put(store_->families_[kAlarms], key, alarm.SerializeAsString()), "batch");
+}
+
+absl::Status NodeStore::Batch::PutAccess(const v1::AccessRecord& record) {
+  ASSIGN_OR_RETURN(Bytes key, store_->TimeKey(record.at_ms()));
+  return FromRocks(batch_.Put(store_->families_[kAccess], key, record.SerializeAsString()),
+                   "batch");
+}
+
+absl::StatusOr<Bytes> NodeStore::TimeKey(int64_t at_ms) const {
+  Bytes suffix(8, '\0');
+  RETURN_IF_ERROR(
+      env_.random->Fill(absl::MakeSpan(reinterpret_cast<uint8_t*>(suffix.data()), suffix.size())));
+  return BigEndian(static_cast<uint64_t>(at_ms)) + suffix;
+}
+
+absl::StatusOr<absl::optional<std::string>> NodeStore::Get(Family family,
+                                                           absl::string_view key) const {
+  std::string value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), families_[family], ToSlice(key), &value);
+  if (status.IsNotFound()) return absl::optional<std::string>();
+  RETURN_IF_ERROR(FromRocks(status, absl::StrCat("reading ", kFamilyNames[family])));
+  return absl::optional<std::string>(std::move(value));
+}
+
+template <typename Record>
+absl::StatusOr<std::vector<Record>> NodeStore::List(Family family) const {
+  std::vector<Record> records;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), families_[family]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    Record record;
+    if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("a ", kFamilyNames[family], " record is damaged"));
+    }
+    records.push_back(std::move(record));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("listing ", kFamilyNames[family])));
+  return records;
+}
+
+absl::StatusOr<v1::StoredItemMeta> NodeStore::GetItem(absl::string_view message_id) const {
+  ASSIGN_OR_RETURN(absl::optional<std::string> value, Get(kItems, message_id));
+  v1::StoredItemMeta meta;
+  if (!value.has_value()) {
+    return absl::NotFoundError(absl::StrCat("no item ", HexEncode(message_id)));
+  }
+  if (!meta.ParseFromString(*value)) return absl::DataLossError("an item record is damaged");
+  return meta;
+}
+
+bool NodeStore::HasItem(absl::string_view message_id) const {
+  absl::StatusOr<absl::optional<std::string>> value = Get(kItems, message_id);
+  return value.ok() && value->has_value();
+}
+
+absl::StatusOr<v1::StoredContent> NodeStore::GetContent(absl::string_view message_id) const {
+  ASSIGN_OR_RETURN(absl::optional<std::string> value, Get(kContents, message_id));
+  if (!value.has_value()) {
+    return absl::NotFoundError(absl::StrCat("no content for ", HexEncode(message_id)));
+  }
+  absl::StatusOr<Bytes> plaintext = OpenRecord(*data_aead_, kContentAad, message_id, *value);
+  if (!plaintext.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("the stored content of ", HexEncode(message_id),
+                     " does not authenticate: ", plaintext.status().message()));
+  }
+  v1::StoredContent content;
+  bool parsed = content.ParseFromString(*plaintext);
+  OPENSSL_cleanse(plaintext->data(), plaintext->size());
+  if (!parsed) return absl::DataLossError("a content record is damaged");
+  return content;
+}
+
+absl::StatusOr<std::vector<v1::StoredItemMeta>> NodeStore::ListItems() const {
+  return List<v1::StoredItemMeta>(kItems);
+}
+
+absl::StatusOr<std::vector<v1::OutboxEntry>> NodeStore::ListOutbox() const {
+  return List<v1::OutboxEntry>(kOutbox);
+}
+
+absl::StatusOr<v1::CaseSummary> NodeStore::GetCase(absl::string_view ref) const {
+  ASSIGN_OR_RETURN(absl::optional<std::string> value, Get(kCases, ref));
+  if (!value.has_value()) return absl::NotFoundError(absl::StrCat("no case ", ref));
+  v1::CaseSummary summary;
+  if (!summary.ParseFromString(*value)) return absl::DataLossError("a case record is damaged");
+  return summary;
+}
+
+absl::StatusOr<std::vector<v1::CaseSummary>> NodeStore::ListCases() const {
+  return List<v1::CaseSummary>(kCases);
+}
+
+absl::StatusOr<absl::optional<std::string>> NodeStore::GetState(absl::string_view name) const {
+  return Get(kState, name);
+}
+
+absl::StatusOr<std::vector<v1::SeenTreeHead>> NodeStore::ListTreeHeads() const {
+  return List<v1::SeenTreeHead>(kTreeHeads);
+}
+
+absl::StatusOr<std::vector<v1::PendingInclusion>> NodeStore::ListPending() const {
+  return List<v1::PendingInclusion>(kPending);
+}
+
+absl::StatusOr<std::vector<v1::WitnessAlarm>> NodeStore::ListAlarms() const {
+  return List<v1::WitnessAlarm>(kAlarms);
+}
+
+absl::StatusOr<std::vector<v1::AccessRecord>> NodeStore::ListAccess() const {
+  return List<v1::AccessRecord>(kAccess);
+}
+
+}  // namespace enlace::node

@@ -1,0 +1,133 @@
+// The node's local store: one RocksDB database with a column family per record type, every write
+// synced. Message content is only ever written AEAD-encrypted under the store's data key; the
+// other records carry ids, kinds, times, states and random references only.
+//
+// Layout (docs/user-guide.md, "What the node keeps"):
+//   items        message id (16 bytes)            -> StoredItemMeta (clear)
+//   contents     message id                       -> nonce(12) || AES-256-GCM(StoredContent),
+//                                                    aad = "enlace/v1 node content" || message id
+//   outbox       queued_at_ms u64be || message id -> OutboxEntry
+//   cases        reference (text)                 -> CaseSummary
+//   state        name (text)                      -> bytes (cursor, directory, log info, ...)
+//   tree_heads   tree_size u64be || timestamp_ms  -> SeenTreeHead
+//   pending      message id                       -> PendingInclusion
+//   alarms       at_ms u64be || 8 random bytes    -> WitnessAlarm
+//   access_log   at_ms u64be || 8 random bytes    -> AccessRecord
+//
+// The data key (32 random bytes) is stored in `state` wrapped (AES-256-GCM) once per signing
+// key the node holds, under Keystore::StorageWrappingKey: any held signing key opens the store,
+// and keys added by a rotation get their own wrap at the next start.
+//
+// Thread-safe: RocksDB serializes writes; Batch objects are used by one thread.
+#ifndef ENLACE_NODE_STORE_H_
+#define ENLACE_NODE_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
+#include "base/bytes.h"
+#include "base/env.h"
+#include "crypto/aead.h"
+#include "enlace/v1/node_service.pb.h"
+#include "enlace/v1/node_store.pb.h"
+#include "node/keystore.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace enlace::node {
+
+class NodeStore {
+ public:
+  struct Options {
+    std::string path;             // the database folder (created 0700)
+    rocksdb::Env* env = nullptr;  // null: the default Env
+  };
+
+  // Opens (creating if needed) and unlocks the store with `keys`. PERMISSION_DENIED if the
+  // store exists and none of the held signing keys opens it.
+  static absl::StatusOr<std::unique_ptr<NodeStore>> Open(const Options& options,
+                                                         const Keystore& keys, Env env);
+  ~NodeStore();
+
+  // Writes grouped into one atomic, synced commit.
+  class Batch {
+   public:
+    void PutItem(const v1::StoredItemMeta& meta);
+    // Encrypts `content` under the data key.
+    absl::Status PutContent(absl::string_view message_id, const v1::StoredContent& content);
+    void PutOutbox(const v1::OutboxEntry& entry);
+    void DeleteOutbox(const v1::OutboxEntry& entry);
+    void PutCase(const v1::CaseSummary& summary);
+    void PutState(absl::string_view name, absl::string_view value);
+    void PutTreeHead(uint64_t tree_size, int64_t timestamp_ms, const v1::SeenTreeHead& head);
+    void PutPending(const v1::PendingInclusion& pending);
+    void DeletePending(absl::string_view message_id);
+    absl::Status PutAlarm(const v1::WitnessAlarm& alarm);
+    absl::Status PutAccess(const v1::AccessRecord& record);
+
+   private:
+    friend class NodeStore;
+    explicit Batch(NodeStore* store) : store_(store) {}
+    NodeStore* store_;
+    rocksdb::WriteBatch batch_;
+  };
+  Batch NewBatch() { return Batch(this); }
+  absl::Status Commit(Batch& batch);
+
+  // NOT_FOUND if absent.
+  absl::StatusOr<v1::StoredItemMeta> GetItem(absl::string_view message_id) const;
+  bool HasItem(absl::string_view message_id) const;
+  // Decrypts the content of `message_id`. DATA_LOSS if it does not authenticate.
+  absl::StatusOr<v1::StoredContent> GetContent(absl::string_view message_id) const;
+  // Every item, in message-id order.
+  absl::StatusOr<std::vector<v1::StoredItemMeta>> ListItems() const;
+
+  // Oldest first.
+  absl::StatusOr<std::vector<v1::OutboxEntry>> ListOutbox() const;
+
+  absl::StatusOr<v1::CaseSummary> GetCase(absl::string_view ref) const;
+  absl::StatusOr<std::vector<v1::CaseSummary>> ListCases() const;
+
+  // nullopt if never written.
+  absl::StatusOr<absl::optional<std::string>> GetState(absl::string_view name) const;
+
+  // Increasing tree size (then time).
+  absl::StatusOr<std::vector<v1::SeenTreeHead>> ListTreeHeads() const;
+  absl::StatusOr<std::vector<v1::PendingInclusion>> ListPending() const;
+  absl::StatusOr<std::vector<v1::WitnessAlarm>> ListAlarms() const;
+  absl::StatusOr<std::vector<v1::AccessRecord>> ListAccess() const;
+
+ private:
+  enum Family {
+    kItems,
+    kContents,
+    kOutbox,
+    kCases,
+    kState,
+    kTreeHeads,
+    kPending,
+    kAlarms,
+    kAccess,
+    kFamilyCount
+  };
+  NodeStore(Env env) : env_(env) {}
+  absl::Status UnlockDataKey(const Keystore& keys);
+  absl::StatusOr<absl::optional<std::string>> Get(Family family, absl::string_view key) const;
+  template <typename Record>
+  absl::StatusOr<std::vector<Record>> List(Family family) const;
+  absl::StatusOr<Bytes> TimeKey(int64_t at_ms) const;
+
+  Env env_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;
+  absl::optional<Aead> data_aead_;
+};
+
+}  // namespace enlace::node
+
+#endif  // ENLACE_NODE_STORE_H_

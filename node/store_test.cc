@@ -1,0 +1,180 @@
+#include "node/store.h"
+
+#include <dirent.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace enlace::node {
+namespace {
+
+using ::enlace::testing::StatusIs;
+using ::enlace::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+absl::StatusOr<Keystore> MakeKeys(uint64_t seed, int signing_keys = 1) {
+  DeterministicRandom local(seed);
+  std::vector<Ed25519PrivateKey> signing;
+  for (int i = 0; i < signing_keys; ++i) {
+    auto key = Ed25519PrivateKey::Generate(&local);
+    if (!key.ok()) return key.status();
+    signing.push_back(std::move(*key));
+  }
+  std::vector<X25519PrivateKey> encryption;
+  auto enc = X25519PrivateKey::Generate(&local);
+  if (!enc.ok()) return enc.status();
+  encryption.push_back(std::move(*enc));
+  return Keystore::FromKeys(*ParticipantId::Parse("node/MX"), std::move(signing),
+                            std::move(encryption));
+}
+
+// Every file of the database folder, concatenated: what an attacker with the disk sees.
+std::string AllBytes(const std::string& dir) {
+  std::string all;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return all;
+  while (dirent* e = readdir(d)) {
+    if (e->d_type != DT_REG) continue;
+    std::ifstream in(dir + "/" + e->d_name, std::ios::binary);
+    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  closedir(d);
+  return all;
+}
+
+TEST(NodeStoreTest, ContentIsEncryptedAtRestAndReadsBack) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Keystore keys, MakeKeys(1));
+  const std::string secret = "Nombre de la victima: Maria Ejemplo Ficticia";
+  const Bytes id(16, '\x07');
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+    NodeStore::Batch batch = store->NewBatch();
+    v1::StoredItemMeta meta;
+    meta.set_message_id(id);
+    meta.set_kind(v1::KIND_VICTIM_REFERRAL);
+    meta.set_ref("0123456789abcdef0123456789abcdef");
+    batch.PutItem(meta);
+    v1::StoredContent content;
+    content.set_content(secret);
+    ASSERT_OK(batch.PutContent(id, content));
+    ASSERT_OK(store->Commit(batch));
+    ASSERT_OK_AND_ASSIGN(v1::StoredContent back, store->GetContent(id));
+    EXPECT_EQ(back.content(), secret);
+  }
+  // Nothing of the content is on disk in clear (WAL and tables alike).
+  std::string disk = AllBytes(dir.Sub("db"));
+  EXPECT_THAT(disk, HasSubstr("0123456789abcdef0123456789abcdef"));  // the index is in clear
+  EXPECT_EQ(disk.find("Maria Ejemplo"), std::string::npos);
+
+  // Reopened with the same keys, the content opens; with other keys the store refuses.
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+    ASSERT_OK_AND_ASSIGN(v1::StoredContent back, store->GetContent(id));
+    EXPECT_EQ(back.content(), secret);
+    ASSERT_OK_AND_ASSIGN(v1::StoredItemMeta meta, store->GetItem(id));
+    EXPECT_EQ(meta.kind(), v1::KIND_VICTIM_REFERRAL);
+  }
+  ASSERT_OK_AND_ASSIGN(Keystore other, MakeKeys(2));
+  EXPECT_THAT(NodeStore::Open({dir.Sub("db")}, other, Env()),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("signing keys")));
+}
+
+TEST(NodeStoreTest, RotatedKeyGetsItsOwnWrap) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Keystore old_only, MakeKeys(3, 1));
+  ASSERT_OK_AND_ASSIGN(Keystore both, MakeKeys(3, 2));  // same first key, plus a new one
+  const Bytes id(16, '\x01');
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, old_only, Env()));
+    NodeStore::Batch batch = store->NewBatch();
+    v1::StoredContent content;
+    content.set_content("x");
+    ASSERT_OK(batch.PutContent(id, content));
+    ASSERT_OK(store->Commit(batch));
+  }
+  { ASSERT_OK(NodeStore::Open({dir.Sub("db")}, both, Env()).status()); }
+  // Now only the new key: it opens the store through its own wrap.
+  std::vector<Ed25519PrivateKey> new_only;
+  new_only.push_back(
+      std::move(const_cast<std::vector<Ed25519PrivateKey>&>(both.signing_keys())[1]));
+  std::vector<X25519PrivateKey> enc;
+  DeterministicRandom r(9);
+  enc.push_back(*X25519PrivateKey::Generate(&r));
+  ASSERT_OK_AND_ASSIGN(Keystore rotated,
+                       Keystore::FromKeys(both.self(), std::move(new_only), std::move(enc)));
+  ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, rotated, Env()));
+  ASSERT_OK_AND_ASSIGN(v1::StoredContent back, store->GetContent(id));
+  EXPECT_EQ(back.content(), "x");
+}
+
+TEST(NodeStoreTest, TamperedContentIsDataLoss) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Keystore keys, MakeKeys(4));
+  ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+  NodeStore::Batch batch = store->NewBatch();
+  v1::StoredContent content;
+  content.set_content("original");
+  ASSERT_OK(batch.PutContent(Bytes(16, 'a'), content));
+  ASSERT_OK(store->Commit(batch));
+  // A record copied under another message id does not open (the id is bound as aad).
+  ASSERT_OK_AND_ASSIGN(v1::StoredContent ok, store->GetContent(Bytes(16, 'a')));
+  EXPECT_THAT(store->GetContent(Bytes(16, 'b')),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no content")));
+}
+
+TEST(NodeStoreTest, OutboxIsFifoAndCasesStateAndLogsList) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Keystore keys, MakeKeys(5));
+  ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+  NodeStore::Batch batch = store->NewBatch();
+  for (int i = 3; i >= 1; --i) {
+    v1::OutboxEntry entry;
+    entry.set_message_id(Bytes(16, static_cast<char>('0' + i)));
+    entry.set_queued_at_ms(1000 * i);
+    batch.PutOutbox(entry);
+  }
+  v1::CaseSummary summary;
+  summary.set_ref("ab");
+  summary.set_referral_state(v1::REFERRAL_STATE_SENT);
+  batch.PutCase(summary);
+  batch.PutState("cursor", "42");
+  v1::AccessRecord access;
+  access.set_at_ms(5);
+  access.set_os_user("ana");
+  access.set_action("show");
+  ASSERT_OK(batch.PutAccess(access));
+  ASSERT_OK(store->Commit(batch));
+
+  ASSERT_OK_AND_ASSIGN(auto outbox, store->ListOutbox());
+  ASSERT_THAT(outbox, SizeIs(3));
+  EXPECT_EQ(outbox[0].queued_at_ms(), 1000);
+  EXPECT_EQ(outbox[2].queued_at_ms(), 3000);
+  batch = store->NewBatch();
+  batch.DeleteOutbox(outbox[0]);
+  ASSERT_OK(store->Commit(batch));
+  ASSERT_OK_AND_ASSIGN(outbox, store->ListOutbox());
+  EXPECT_THAT(outbox, SizeIs(2));
+
+  ASSERT_OK_AND_ASSIGN(v1::CaseSummary back, store->GetCase("ab"));
+  EXPECT_EQ(back.referral_state(), v1::REFERRAL_STATE_SENT);
+  EXPECT_THAT(store->GetCase("zz"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("zz")));
+  ASSERT_OK_AND_ASSIGN(auto cursor, store->GetState("cursor"));
+  ASSERT_TRUE(cursor.has_value());
+  EXPECT_EQ(*cursor, "42");
+  ASSERT_OK_AND_ASSIGN(auto missing, store->GetState("nothing"));
+  EXPECT_FALSE(missing.has_value());
+  ASSERT_OK_AND_ASSIGN(auto accesses, store->ListAccess());
+  ASSERT_THAT(accesses, SizeIs(1));
+  EXPECT_EQ(accesses[0].os_user(), "ana");
+}
+
+}  // namespace
+}  // namespace enlace::node
