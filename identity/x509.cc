@@ -2,6 +2,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -12,7 +13,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "base/time.h"
 #include "crypto/hash.h"
@@ -239,6 +242,38 @@ absl::StatusOr<SecretBytes> EcdsaP256PrivateKey::ToPkcs8Pem() const {
 }
 
 absl::StatusOr<Bytes> EcdsaP256PrivateKey::PublicSpkiDer() const { return SpkiDer(key_.get()); }
+
+absl::Status WriteEcdsaP256KeyFile(absl::string_view path, const EcdsaP256PrivateKey& key,
+                                   const SecretBytes& passphrase, RandomSource* random,
+                                   const KeyFileOptions& options) {
+  ASSIGN_OR_RETURN(SecretBytes pem, key.ToPkcs8Pem());
+  if (passphrase.empty()) return WriteFileAtomically(path, pem.view(), 0600);
+  ASSIGN_OR_RETURN(std::string encrypted, EncryptPkcs8Pem(pem, passphrase, random, options));
+  return WriteFileAtomically(path, encrypted, 0600);
+}
+
+absl::StatusOr<EcdsaP256PrivateKey> ReadEcdsaP256KeyFile(absl::string_view path,
+                                                         const SecretBytes& passphrase) {
+  RETURN_IF_ERROR(CheckPrivateFile(path));
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path, kMaxKeyFileSize));
+  const SecretBytes contents(text);
+  OPENSSL_cleanse(text.data(), text.size());
+  absl::StatusOr<EcdsaP256PrivateKey> key = absl::UnknownError("unread");
+  if (!absl::StrContains(contents.view(), "BEGIN ENCRYPTED PRIVATE KEY")) {
+    key = EcdsaP256PrivateKey::FromPkcs8Pem(contents);
+  } else if (passphrase.empty()) {
+    key = absl::InvalidArgumentError("the key is encrypted; its passphrase is needed");
+  } else if (absl::StatusOr<SecretBytes> pem = DecryptPkcs8Pem(contents.view(), passphrase);
+             pem.ok()) {
+    key = EcdsaP256PrivateKey::FromPkcs8Pem(*pem);
+  } else {
+    key = pem.status();
+  }
+  if (!key.ok()) {
+    return absl::Status(key.status().code(), absl::StrCat(path, ": ", key.status().message()));
+  }
+  return key;
+}
 
 absl::StatusOr<Certificate> Certificate::FromX509(X509* owned) {
   X509Ptr x509(owned);

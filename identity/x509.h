@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "base/bytes.h"
 #include "base/env.h"
+#include "crypto/key_files.h"
 #include "crypto/secret.h"
 
 namespace enlace {
@@ -50,6 +51,16 @@ class EcdsaP256PrivateKey {
   explicit EcdsaP256PrivateKey(EVP_PKEY* key) : key_(key) {}
   std::unique_ptr<EVP_PKEY, Free> key_;
 };
+
+// Key files for P-256 keys, by crypto/key_files.h's rules: PKCS#8 PEM, written atomically with
+// mode 0600 and refused when read if group or others may read them. With a non-empty
+// `passphrase` the file is encrypted (PBES2/scrypt); with an empty one it is not (daemons).
+absl::Status WriteEcdsaP256KeyFile(absl::string_view path, const EcdsaP256PrivateKey& key,
+                                   const SecretBytes& passphrase, RandomSource* random,
+                                   const KeyFileOptions& options = {});
+// Reads either form; an encrypted file needs `passphrase`, and the error says so if it is empty.
+absl::StatusOr<EcdsaP256PrivateKey> ReadEcdsaP256KeyFile(absl::string_view path,
+                                                         const SecretBytes& passphrase);
 
 // A parsed certificate. Copyable (copies share the immutable OpenSSL object).
 class Certificate {

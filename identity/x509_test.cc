@@ -1,5 +1,7 @@
 #include "identity/x509.h"
 
+#include <sys/stat.h>
+
 #include <string>
 
 #include "absl/time/time.h"
@@ -9,6 +11,7 @@
 #include "identity/participant.h"
 #include "identity/pki.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace enlace {
 namespace {
@@ -164,6 +167,29 @@ TEST_F(X509Test, ParticipantUriMustBeExactlyOne) {
   ASSERT_OK_AND_ASSIGN(Certificate foreign_country, IssueFor(*ca_, profile));
   EXPECT_THAT(ParticipantFromCertificate(foreign_country, ParticipantRules()),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("not a participant")));
+}
+
+TEST_F(X509Test, KeyFilesRoundTripEncryptedOrPrivate) {
+  ::enlace::testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(EcdsaP256PrivateKey key, EcdsaP256PrivateKey::Generate());
+  ASSERT_OK_AND_ASSIGN(Bytes spki, key.PublicSpkiDer());
+  const SecretBytes passphrase(absl::string_view("correct horse battery"));
+  KeyFileOptions cheap;
+  cheap.scrypt_n = 1 << 10;
+  ASSERT_OK(WriteEcdsaP256KeyFile(dir.Sub("enc.pem"), key, passphrase, &random_, cheap));
+  ASSERT_OK(WriteEcdsaP256KeyFile(dir.Sub("plain.pem"), key, SecretBytes(), &random_, cheap));
+  ASSERT_OK_AND_ASSIGN(EcdsaP256PrivateKey enc,
+                       ReadEcdsaP256KeyFile(dir.Sub("enc.pem"), passphrase));
+  EXPECT_THAT(enc.PublicSpkiDer(), IsOkAndHolds(spki));
+  ASSERT_OK_AND_ASSIGN(EcdsaP256PrivateKey plain, ReadEcdsaP256KeyFile(dir.Sub("plain.pem"), {}));
+  EXPECT_THAT(plain.PublicSpkiDer(), IsOkAndHolds(spki));
+  EXPECT_THAT(ReadEcdsaP256KeyFile(dir.Sub("enc.pem"), SecretBytes()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("passphrase is needed")));
+  EXPECT_THAT(ReadEcdsaP256KeyFile(dir.Sub("enc.pem"), SecretBytes(absl::string_view("wrong"))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("enc.pem")));
+  ASSERT_EQ(chmod(dir.Sub("plain.pem").c_str(), 0644), 0);
+  EXPECT_THAT(ReadEcdsaP256KeyFile(dir.Sub("plain.pem"), {}),
+              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));
 }
 
 TEST_F(X509Test, ParsersRefuseGarbage) {

@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "crypto/internal/openssl_util.h"
 #include "identity/pki.h"
@@ -125,6 +126,32 @@ class ExpectedServerVerifier : public grpc::experimental::ExternalCertificateVer
 };
 
 }  // namespace
+
+absl::StatusOr<TlsMaterial> LoadTlsMaterial(const TlsFiles& files, absl::Time now,
+                                            const ParticipantRules& rules) {
+  TlsMaterial material;
+  ASSIGN_OR_RETURN(material.root_certificate_pem,
+                   ReadFile(files.root_certificate_path, kMaxCertificateInputSize));
+  ASSIGN_OR_RETURN(material.certificate_pem,
+                   ReadFile(files.certificate_path, kMaxCertificateInputSize));
+  ASSIGN_OR_RETURN(EcdsaP256PrivateKey key,
+                   ReadEcdsaP256KeyFile(files.private_key_path, files.passphrase));
+  ASSIGN_OR_RETURN(material.private_key_pem, key.ToPkcs8Pem());
+  // The role the certificate names decides what it must be good for (the hub serves).
+  absl::Status usable = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Certificate cert, Certificate::FromPem(material.certificate_pem));
+    ASSIGN_OR_RETURN(ParticipantId id, ParticipantFromCertificate(cert, rules));
+    const CertificatePurpose purpose =
+        id.role() == Role::kHub ? CertificatePurpose::kTlsServer : CertificatePurpose::kTlsClient;
+    return CheckMaterial(material, now, purpose, rules).status();
+  }();
+  if (!usable.ok()) {
+    return absl::Status(usable.code(),
+                        absl::StrCat(files.certificate_path, " (root ", files.root_certificate_path,
+                                     ", key ", files.private_key_path, "): ", usable.message()));
+  }
+  return material;
+}
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const TlsMaterial& material, absl::Time now, const ParticipantRules& rules) {

@@ -6,12 +6,15 @@
 #include <string>
 
 #include "absl/time/clock.h"
+#include "base/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "identity/x509.h"
 #include "net/peer.h"
 #include "net/testing/echo_server.h"
 #include "net/testing/test_pki.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace enlace {
 namespace {
@@ -20,6 +23,7 @@ using ::enlace::testing::CallEcho;
 using ::enlace::testing::EchoServer;
 using ::enlace::testing::StatusIs;
 using ::enlace::testing::TestPki;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 absl::StatusOr<std::string> CallerId(const grpc::AuthContext& context) {
@@ -63,6 +67,45 @@ TEST_F(TlsTest, EnrolledParticipantsReachTheHubUnderTheirIds) {
     EXPECT_EQ(response.payload(), "hola");
     EXPECT_EQ(response.caller_id(), id);
   }
+}
+
+TEST_F(TlsTest, MaterialLoadsFromFilesWithEncryptedOrPrivateKeys) {
+  ::enlace::testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(TlsMaterial node, pki_->Issue("node/MX"));
+  ASSERT_OK_AND_ASSIGN(EcdsaP256PrivateKey key,
+                       EcdsaP256PrivateKey::FromPkcs8Pem(node.private_key_pem));
+  const SecretBytes passphrase(absl::string_view("a long enough passphrase"));
+  KeyFileOptions cheap;
+  cheap.scrypt_n = 1 << 10;
+  ASSERT_OK(WriteFileAtomically(dir.Sub("root.pem"), node.root_certificate_pem));
+  ASSERT_OK(WriteFileAtomically(dir.Sub("tls.pem"), node.certificate_pem));
+  ASSERT_OK(
+      WriteEcdsaP256KeyFile(dir.Sub("enc-key.pem"), key, passphrase, RandomSource::Real(), cheap));
+  ASSERT_OK(WriteEcdsaP256KeyFile(dir.Sub("key.pem"), key, SecretBytes(), RandomSource::Real()));
+  TlsFiles files{dir.Sub("root.pem"), dir.Sub("tls.pem"), dir.Sub("enc-key.pem"), passphrase};
+  ASSERT_OK_AND_ASSIGN(TlsMaterial loaded, LoadTlsMaterial(files, absl::Now()));
+  EXPECT_EQ(loaded.certificate_pem, node.certificate_pem);
+  EXPECT_EQ(loaded.private_key_pem.view(), node.private_key_pem.view());
+  files.private_key_path = dir.Sub("key.pem");
+  files.passphrase = SecretBytes();
+  ASSERT_OK(LoadTlsMaterial(files, absl::Now()).status());
+
+  std::unique_ptr<EchoServer> server = StartHub();
+  ASSERT_OK_AND_ASSIGN(auto credentials, MakeChannelCredentials(loaded, absl::Now()));
+  ASSERT_OK_AND_ASSIGN(v1::EchoResponse response,
+                       CallEcho(server->address(), credentials, HubChannelArguments(), "x"));
+  EXPECT_EQ(response.caller_id(), "node/MX");
+
+  files.private_key_path = dir.Sub("enc-key.pem");
+  EXPECT_THAT(LoadTlsMaterial(files, absl::Now()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("passphrase is needed")));
+  files.certificate_path = dir.Sub("missing.pem");
+  EXPECT_THAT(LoadTlsMaterial(files, absl::Now()),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing.pem")));
+  files = TlsFiles{dir.Sub("root.pem"), dir.Sub("tls.pem"), dir.Sub("key.pem"), SecretBytes()};
+  EXPECT_THAT(LoadTlsMaterial(files, absl::Now() + absl::Hours(24 * 40)),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       AllOf(HasSubstr("tls.pem"), HasSubstr("expired"))));
 }
 
 TEST_F(TlsTest, CredentialsRefuseMaterialThatDoesNotFit) {
