@@ -143,7 +143,7 @@ absl::Status Directory::Index() {
         return Inconsistent(cert_where, "listed twice");
       }
       ASSIGN_OR_RETURN(KeyValidity validity,
-                       ValidityOf(cert_where, KeyKind::kSigning, cert.sha256(),
+                       ValidityOf(cert_where, KeyKind::kCertificate, cert.sha256(),
                                   cert.not_before_ms(), cert.not_after_ms()));
       entry.certificates.push_back(std::move(validity));
     }

@@ -54,7 +54,8 @@ inline constexpr size_t kMaxReasonSize = 512;
 // How far in the future a directory's issue time may be (clock skew between operator and node).
 inline constexpr absl::Duration kMaxDirectoryClockSkew = absl::Minutes(5);
 
-enum class KeyKind { kSigning, kEncryption };
+// What a KeyValidity describes (for a certificate, key_id holds its SHA-256 fingerprint).
+enum class KeyKind { kSigning, kEncryption, kCertificate };
 
 // What the directory says about one key (or certificate): its interval and its revocation.
 struct KeyValidity {

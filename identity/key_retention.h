@@ -3,7 +3,7 @@
 // Rotation gives a participant overlapping keys. Once a key stops being valid it is kept only as
 // long as it can still be needed:
 //   - a signing key signs nothing after its end (not_after, or its revocation), so it may be
-//     destroyed at that end;
+//     destroyed at that end; so may a TLS certificate's key (KeyKind::kCertificate);
 //   - an encryption key may still be needed to open messages encrypted to it before its end and
 //     delivered later: messages wait at most `retention` at the hub (the hub purges older ones),
 //     so it may be destroyed at end + retention, and must be then, so that a later compromise of
