@@ -75,7 +75,7 @@ TEST(NodeConfigTest, BadValuesAreAllReportedWithLineAndField) {
            users { os_user: "ana" role: NODE_ROLE_INVESTIGATOR }
            language: "fr"
            time_zone: "Mars/Olympus"
-  )pb";
+      )pb";
   absl::StatusOr<v1::NodeConfig> config = ParseNodeConfig(text, "node.conf", "/etc");
   ASSERT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid")));
   const std::string message(config.status().message());

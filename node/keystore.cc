@@ -144,7 +144,7 @@ absl::StatusOr<const Ed25519PrivateKey*> Keystore::SigningKeyAt(const Directory&
 }
 
 const X25519PrivateKey* Keystore::EncryptionKey(absl::string_view key_id) const {
-  for (const X25519PrivateKey& key : encryption_keys_) {
+  for (const X25519PrivateKey& key : identity_.keys) {
     if (key.public_key().KeyId() == key_id) return &key;
   }
   return nullptr;

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "crypto/envelope.h"
 #include "crypto/secret.h"
 #include "crypto/signing.h"
 #include "crypto/x25519.h"
@@ -58,7 +59,9 @@ class Keystore {
   const X25519PrivateKey* EncryptionKey(absl::string_view key_id) const;
 
   const std::vector<Ed25519PrivateKey>& signing_keys() const { return signing_keys_; }
-  const std::vector<X25519PrivateKey>& encryption_keys() const { return encryption_keys_; }
+  const std::vector<X25519PrivateKey>& encryption_keys() const { return identity_.keys; }
+  // This node as a recipient, for crypto/envelope.h Open.
+  const RecipientIdentity& recipient_identity() const { return identity_; }
 
   // The 32-byte key that wraps the store's data key for `signing_key` (held): HKDF-SHA256 over
   // its seed with info "enlace/v1 node storage-key wrap" || lp(participant id) || lp(key id)
@@ -69,13 +72,14 @@ class Keystore {
  private:
   Keystore(ParticipantId self, std::vector<Ed25519PrivateKey> signing_keys,
            std::vector<X25519PrivateKey> encryption_keys)
-      : self_(std::move(self)),
-        signing_keys_(std::move(signing_keys)),
-        encryption_keys_(std::move(encryption_keys)) {}
+      : self_(std::move(self)), signing_keys_(std::move(signing_keys)) {
+    identity_.recipient_id = self_.str();
+    identity_.keys = std::move(encryption_keys);
+  }
 
   ParticipantId self_;
   std::vector<Ed25519PrivateKey> signing_keys_;
-  std::vector<X25519PrivateKey> encryption_keys_;
+  RecipientIdentity identity_;
 };
 
 }  // namespace enlace::node

@@ -1,0 +1,1267 @@
+#include "node/node.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/bytes.h"
+#include "base/log.h"
+#include "base/status_macros.h"
+#include "base/time.h"
+#include "crypto/envelope.h"
+#include "crypto/hash.h"
+#include "crypto/signing.h"
+#include "domain/content.h"
+#include "domain/handling.h"
+#include "domain/issues.h"
+#include "domain/json.h"
+#include "domain/validate.h"
+#include "nlohmann/json.hpp"
+#include "node/config.h"
+#include "node/roles.h"
+#include "node/text.h"
+
+namespace enlace::node {
+namespace {
+
+using domain::TimeToProto;
+
+constexpr char kCursorState[] = "cursor";
+constexpr char kDirectoryState[] = "directory/signed";
+constexpr char kDirectoryVersionState[] = "directory/version";
+constexpr absl::string_view kAckDomain = "enlace/v1/ack";
+// The node refuses larger envelopes: a Content is at most 1 MiB (domain/content.h), so a sealed
+// one stays far below this even padded.
+constexpr uint64_t kMaxNodeEnvelopeBytes = 8 << 20;
+constexpr size_t kMaxEvidenceEnvelopeBytes = 64 * 1024;
+constexpr int kAccessLogView = 200;
+
+Bytes BigEndian64(uint64_t v) {
+  Bytes out;
+  AppendUint64(v, &out);
+  return out;
+}
+
+// The hub's answers that will not change by trying again with the same bytes.
+bool IsPermanent(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kUnimplemented:
+      return true;
+    default:
+      return false;
+  }
+}
+
+v1::ItemSummary ToSummary(const v1::StoredItemMeta& meta) {
+  v1::ItemSummary item;
+  item.set_message_id(HexEncode(meta.message_id()));
+  item.set_kind(meta.kind());
+  item.set_direction(meta.direction());
+  item.set_sender_id(meta.sender_id());
+  *item.mutable_recipient_ids() = meta.recipient_ids();
+  *item.mutable_created_at() = TimeToProto(absl::FromUnixMillis(meta.created_at_ms()));
+  *item.mutable_stored_at() = TimeToProto(absl::FromUnixMillis(meta.stored_at_ms()));
+  item.set_thread_id(HexEncode(meta.thread_id()));
+  item.set_ref(meta.ref());
+  item.set_priority(meta.priority());
+  item.set_read(meta.read());
+  item.set_delivery(meta.delivery());
+  item.set_log_index(meta.log_index());
+  *item.mutable_acknowledged_by() = meta.acknowledged_by();
+  item.set_error(meta.error());
+  return item;
+}
+
+// The kind whose read right governs a case of `kind`.
+v1::MessageKind KindOfCase(v1::CaseKind kind) {
+  switch (kind) {
+    case v1::CASE_KIND_REFERRAL:
+      return v1::KIND_VICTIM_REFERRAL;
+    case v1::CASE_KIND_ALERT:
+      return v1::KIND_SMUGGLING_ALERT;
+    default:
+      return v1::KIND_INFO_REQUEST;
+  }
+}
+
+absl::Status RoleRefused(const LocalUser& user, v1::MessageKind kind, bool send) {
+  std::string kind_es = domain::LabelOf(kind, domain::Language::kSpanish);
+  std::string kind_en = domain::LabelOf(kind, domain::Language::kEnglish);
+  return NodeError(
+      absl::StatusCode::kPermissionDenied,
+      absl::StrCat(user.os_user, " (", RoleLabel(user.config.role(), domain::Language::kSpanish),
+                   ") no puede ", send ? "enviar" : "leer", " mensajes de tipo «", kind_es, "»"),
+      absl::StrCat(user.os_user, " (", RoleLabel(user.config.role(), domain::Language::kEnglish),
+                   ") may not ", send ? "send" : "read", " messages of kind \"", kind_en, "\""));
+}
+
+absl::Status FocalPointOnly(const LocalUser& user) {
+  return NodeError(absl::StatusCode::kPermissionDenied,
+                   absl::StrCat(user.os_user, ": solo el punto focal puede hacer esto"),
+                   absl::StrCat(user.os_user, ": only the focal point may do this"));
+}
+
+absl::StatusOr<Bytes> ParseMessageId(absl::string_view hex) {
+  absl::StatusOr<Bytes> id = HexDecode(hex);
+  if (!id.ok() || id->size() != kMessageIdSize) {
+    return NodeError(absl::StatusCode::kInvalidArgument,
+                     absl::StrCat("«", hex, "» no es un identificador de mensaje (32 dígitos hex)"),
+                     absl::StrCat("\"", hex, "\" is not a message id (32 hex digits)"));
+  }
+  return id;
+}
+
+absl::StatusOr<Bytes> RandomBytes(RandomSource* random, size_t size) {
+  Bytes out(size, '\0');
+  RETURN_IF_ERROR(random->Fill(absl::MakeSpan(reinterpret_cast<uint8_t*>(out.data()), size)));
+  return out;
+}
+
+}  // namespace
+
+absl::Duration RetryDelay(uint32_t attempt, absl::Duration initial, absl::Duration max,
+                          RandomSource* random) {
+  absl::Duration base = initial;
+  for (uint32_t i = 1; i < attempt && base < max; ++i) base *= 2;
+  base = std::min(base, max);
+  uint64_t r = 0;
+  absl::Status filled = random->Fill(absl::MakeSpan(reinterpret_cast<uint8_t*>(&r), sizeof(r)));
+  double fraction =
+      filled.ok() ? static_cast<double>(r >> 11) / static_cast<double>(1ULL << 53) : 0.5;
+  return base / 2 + (base / 2) * fraction;
+}
+
+Node::Node(NodeOptions options, Keystore keys, HubPort* hub)
+    : options_(std::move(options)), keys_(std::move(keys)), hub_(hub) {}
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, Keystore keys,
+                                                   HubPort* hub) {
+  std::unique_ptr<Node> node(new Node(std::move(options), std::move(keys), hub));
+  const v1::NodeConfig& config = node->options_.config;
+  ASSIGN_OR_RETURN(node->store_,
+                   NodeStore::Open({config.data_dir() + "/store", node->options_.rocksdb_env},
+                                   node->keys_, node->options_.env));
+  ASSIGN_OR_RETURN(absl::optional<std::string> version,
+                   node->store_->GetState(kDirectoryVersionState));
+  uint64_t min_version = 0;
+  if (version.has_value() && !absl::SimpleAtoi(*version, &min_version)) {
+    return absl::DataLossError("the stored directory version is damaged");
+  }
+  node->directory_ = std::make_unique<DirectoryVerifier>(node->options_.root, min_version);
+  ASSIGN_OR_RETURN(absl::optional<std::string> signed_directory,
+                   node->store_->GetState(kDirectoryState));
+  if (signed_directory.has_value()) {
+    // The stored directory passed these checks before; it may no longer (an expired signer):
+    // then the node waits for a fresh one from the hub.
+    absl::Status accepted =
+        node->directory_->Accept(*signed_directory, node->options_.env.clock->Now()).status();
+    if (!accepted.ok()) {
+      LogWarning("node.directory_stale", {{"error", std::string(accepted.message())}});
+    }
+  }
+  WitnessOptions witness;
+  witness.evidence_dir = config.data_dir() + "/evidence";
+  if (config.witness().inclusion_deadline_s() > 0) {
+    witness.inclusion_deadline = absl::Seconds(config.witness().inclusion_deadline_s());
+  }
+  node->witness_ = std::make_unique<LogWitness>(node->keys_.self(), hub, node->store_.get(),
+                                                node->options_.env, witness);
+  RETURN_IF_ERROR(node->witness_->Load());
+  ASSIGN_OR_RETURN(absl::optional<std::string> cursor, node->store_->GetState(kCursorState));
+  if (cursor.has_value() && !absl::SimpleAtoi(*cursor, &node->cursor_)) {
+    return absl::DataLossError("the stored subscription cursor is damaged");
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::StoredItemMeta> items, node->store_->ListItems());
+  for (const v1::StoredItemMeta& meta : items) {
+    if (meta.direction() == v1::ITEM_DIRECTION_INBOUND &&
+        meta.delivery() == v1::DELIVERY_STATE_RECEIVED) {
+      node->pending_acks_[meta.message_id()] = meta.header_hash();
+    }
+  }
+  return node;
+}
+
+domain::Language Node::LanguageOf(absl::string_view tag) const {
+  domain::Language fallback =
+      options_.config.language() == "en" ? domain::Language::kEnglish : domain::Language::kSpanish;
+  return LanguageOr(tag, fallback);
+}
+
+absl::StatusOr<std::shared_ptr<const Directory>> Node::RequireDirectory() const {
+  std::shared_ptr<const Directory> directory = directory_->current();
+  if (directory == nullptr) {
+    return NodeError(absl::StatusCode::kUnavailable,
+                     "el nodo aún no tiene el directorio de la red: ¿está conectado al hub? "
+                     "(enlace doctor)",
+                     "the node has no network directory yet: is it connected to the hub? "
+                     "(enlace doctor)");
+  }
+  return directory;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The local API
+
+absl::StatusOr<v1::WhoamiResponse> Node::Whoami(const LocalUser& user) const {
+  const v1::NodeConfig& config = options_.config;
+  v1::WhoamiResponse response;
+  response.set_os_user(user.os_user);
+  response.set_uid(user.uid);
+  response.set_role(user.config.role());
+  *response.mutable_permissions() = user.config.permissions();
+  response.set_officer(user.config.officer());
+  response.set_participant_id(self().str());
+  response.set_country(std::string(self().name()));
+  response.set_organisation(config.organisation());
+  response.set_unit(config.unit());
+  response.set_language(config.language());
+  response.set_time_zone(config.time_zone());
+  return response;
+}
+
+absl::StatusOr<std::vector<std::string>> Node::Route(const v1::Content& content,
+                                                     const std::vector<std::string>& to,
+                                                     const absl::optional<v1::CaseSummary>& current,
+                                                     const Directory& directory) const {
+  const ParticipantRules rules = RulesOf(options_.config);
+  // The explicit recipients, normalized: "GT" -> "node/GT", "all" -> every node and observer.
+  std::vector<std::string> given;
+  for (const std::string& entry : to) {
+    if (entry == "all") {
+      for (const v1::DirectoryParticipant& p : directory.proto().participants()) {
+        if ((p.role() == v1::PARTICIPANT_ROLE_NODE || p.role() == v1::PARTICIPANT_ROLE_OBSERVER) &&
+            p.id() != self().str()) {
+          given.push_back(p.id());
+        }
+      }
+      continue;
+    }
+    std::string id = entry.find('/') == std::string::npos && entry != "hub"
+                         ? absl::StrCat("node/", entry)
+                         : entry;
+    absl::StatusOr<ParticipantId> parsed = ParticipantId::Parse(id, rules);
+    if (!parsed.ok()) {
+      return NodeError(absl::StatusCode::kInvalidArgument,
+                       absl::StrCat("destinatario «", entry, "»: ", parsed.status().message()),
+                       absl::StrCat("recipient \"", entry, "\": ", parsed.status().message()));
+    }
+    given.push_back(parsed->str());
+  }
+  std::sort(given.begin(), given.end());
+  given.erase(std::unique(given.begin(), given.end()), given.end());
+
+  // The recipients the content implies, if it implies any.
+  std::vector<std::string> implied;
+  bool implies = !content.has_forwarded();
+  if (implies) {
+    switch (content.body_case()) {
+      case v1::Content::kVictimReferral:
+        implied.push_back(absl::StrCat("node/", content.victim_referral().receiving().country()));
+        break;
+      case v1::Content::kSmugglingAlert:
+        if (content.smuggling_alert().action() == v1::ALERT_ACTION_PUBLISH) {
+          for (const std::string& c : content.smuggling_alert().target_countries()) {
+            if (absl::StrCat("node/", c) != self().str())
+              implied.push_back(absl::StrCat("node/", c));
+          }
+        } else if (current.has_value()) {
+          implied.assign(current->counterparts().begin(), current->counterparts().end());
+        }
+        break;
+      case v1::Content::kReferralStatus:
+      case v1::Content::kAlertFeedback:
+      case v1::Content::kInfoResponse:
+      case v1::Content::kLegislationMatrixUpdate:
+        if (current.has_value()) {
+          implied.assign(current->counterparts().begin(), current->counterparts().end());
+        } else {
+          implies = false;
+        }
+        break;
+      default:
+        implies = false;
+        break;
+    }
+  }
+  std::sort(implied.begin(), implied.end());
+  implied.erase(std::unique(implied.begin(), implied.end()), implied.end());
+  std::vector<std::string> recipients;
+  if (implies && !implied.empty()) {
+    if (!given.empty() && given != implied) {
+      std::string list = absl::StrJoin(implied, ", ");
+      return NodeError(
+          absl::StatusCode::kInvalidArgument,
+          absl::StrCat("los destinatarios se deducen del contenido (", list, "): --to no coincide"),
+          absl::StrCat("the recipients follow from the content (", list,
+                       "): --to does not match them"));
+    }
+    recipients = implied;
+  } else {
+    recipients = given;
+  }
+  if (recipients.empty()) {
+    return NodeError(absl::StatusCode::kInvalidArgument,
+                     "indique los destinatarios (--to GT,HN o --to all)",
+                     "give the recipients (--to GT,HN or --to all)");
+  }
+  for (const std::string& r : recipients) {
+    if (r == self().str()) {
+      return NodeError(absl::StatusCode::kInvalidArgument,
+                       "un nodo no se envía mensajes a sí mismo",
+                       "a node does not send messages to itself");
+    }
+    absl::StatusOr<ParticipantId> id = ParticipantId::Parse(r, rules);
+    if (!id.ok() || !directory.Participant(*id).ok()) {
+      return NodeError(
+          absl::StatusCode::kNotFound,
+          absl::StrCat(r, " no figura en el directorio de la red (versión ", directory.version(),
+                       ")"),
+          absl::StrCat(r, " is not in the network directory (version ", directory.version(), ")"));
+    }
+  }
+  return recipients;
+}
+
+absl::StatusOr<v1::SendResponse> Node::Send(const LocalUser& user, const v1::SendRequest& request) {
+  v1::Content content;
+  if (!request.content_json().empty()) {
+    if (request.has_content()) {
+      return NodeError(absl::StatusCode::kInvalidArgument,
+                       "dé el contenido como mensaje o como JSON, no ambos",
+                       "give the content as a message or as JSON, not both");
+    }
+    ASSIGN_OR_RETURN(content, domain::ContentFromJson(request.content_json()));
+  } else if (request.has_content()) {
+    content = request.content();
+  } else {
+    return NodeError(absl::StatusCode::kInvalidArgument, "falta el contenido del mensaje",
+                     "the message content is missing");
+  }
+  std::vector<std::string> to(request.to().begin(), request.to().end());
+  absl::MutexLock lock(&mu_);
+  return Compose(user, std::move(content), to, user.os_user);
+}
+
+absl::StatusOr<v1::SendResponse> Node::Compose(const LocalUser& user, v1::Content content,
+                                               const std::vector<std::string>& to,
+                                               const std::string& actor) {
+  const v1::MessageKind kind = domain::KindOf(content);
+  if (kind == v1::KIND_UNSPECIFIED) {
+    return domain::IssueStatus(absl::StatusCode::kInvalidArgument,
+                               domain::MakeIssue("", v1::DOMAIN_ERROR_BODY_MISSING));
+  }
+  if (!MaySend(user.config, kind)) return RoleRefused(user, kind, /*send=*/true);
+  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory, RequireDirectory());
+  const absl::Time now = options_.env.clock->Now();
+
+  // Domain rules, before anything is sealed.
+  domain::ValidationContext validation =
+      domain::MakeValidationContext(*options_.env.clock, domain::ValidationMode::kCompose);
+  validation.network_countries = RulesOf(options_.config).countries;
+  validation.clock_skew = absl::Seconds(options_.config.max_clock_skew_s());
+  validation.retention = options_.policies.retention;
+  RETURN_IF_ERROR(domain::IssuesToStatus(domain::Validate(content, validation)));
+
+  const std::string ref = RefOf(content);
+  absl::optional<v1::CaseSummary> current;
+  if (!ref.empty() && !content.has_forwarded()) {
+    absl::StatusOr<v1::CaseSummary> stored = store_->GetCase(ref);
+    if (stored.ok()) {
+      current = std::move(*stored);
+    } else if (stored.status().code() != absl::StatusCode::kNotFound) {
+      return stored.status();
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> recipients, Route(content, to, current, *directory));
+
+  ASSIGN_OR_RETURN(Bytes message_id, RandomBytes(options_.env.random, kMessageIdSize));
+  Bytes thread_id;
+  if (current.has_value() && !current->thread_id().empty()) {
+    ASSIGN_OR_RETURN(thread_id, HexDecode(current->thread_id()));
+  } else {
+    ASSIGN_OR_RETURN(thread_id, RandomBytes(options_.env.random, kThreadIdSize));
+  }
+  absl::optional<v1::CaseSummary> next_case;
+  if (!content.has_forwarded()) {
+    CaseContext context{self().str(),          self().str(),         recipients,
+                        HexEncode(message_id), HexEncode(thread_id), now};
+    ASSIGN_OR_RETURN(next_case, ApplyOutbound(current, content, context, options_.policies));
+  }
+
+  // Seal once.
+  ASSIGN_OR_RETURN(const Ed25519PrivateKey* signing_key, keys_.SigningKeyAt(*directory, now));
+  const ParticipantRules rules = RulesOf(options_.config);
+  std::vector<RecipientKey> recipient_keys;
+  for (const std::string& r : recipients) {
+    ASSIGN_OR_RETURN(ParticipantId id, ParticipantId::Parse(r, rules));
+    absl::StatusOr<std::vector<EncryptionKeyEntry>> keys = directory->EncryptionKeys(id, now);
+    if (!keys.ok()) {
+      return NodeError(
+          absl::StatusCode::kFailedPrecondition,
+          absl::StrCat(r, " no tiene clave de cifrado válida: ", keys.status().message()),
+          absl::StrCat(r, " has no valid encryption key: ", keys.status().message()));
+    }
+    recipient_keys.push_back(RecipientKey{r, keys->front().key});
+  }
+  v1::Header header;
+  header.set_message_id(message_id);
+  header.set_sender_id(self().str());
+  header.set_kind(kind);
+  header.set_created_at_ms(absl::ToUnixMillis(now));
+  header.set_thread_id(thread_id);
+  header.set_priority(domain::PriorityOf(content));
+  std::string plaintext = domain::ContentToBinary(content);
+  absl::StatusOr<v1::Envelope> envelope =
+      Seal(header, plaintext, *signing_key, recipient_keys, options_.env);
+  OPENSSL_cleanse(plaintext.data(), plaintext.size());
+  RETURN_IF_ERROR(envelope.status());
+  const std::string envelope_bytes = envelope->SerializeAsString();
+  ASSIGN_OR_RETURN(Sha256Digest header_hash, Sha256(envelope->header()));
+
+  v1::StoredItemMeta meta;
+  meta.set_message_id(message_id);
+  meta.set_kind(kind);
+  meta.set_direction(v1::ITEM_DIRECTION_OUTBOUND);
+  meta.set_sender_id(self().str());
+  for (const std::string& r : recipients) meta.add_recipient_ids(r);
+  meta.set_created_at_ms(absl::ToUnixMillis(now));
+  meta.set_stored_at_ms(absl::ToUnixMillis(now));
+  meta.set_thread_id(thread_id);
+  meta.set_ref(ref);
+  meta.set_priority(header.priority());
+  meta.set_read(true);
+  meta.set_delivery(v1::DELIVERY_STATE_QUEUED);
+  meta.set_signer_key_id(signing_key->public_key().KeyId());
+  meta.set_header_hash(DigestBytes(header_hash));
+  v1::OutboxEntry entry;
+  entry.set_message_id(message_id);
+  entry.set_envelope(envelope_bytes);
+  entry.set_queued_at_ms(absl::ToUnixMillis(now));
+  entry.set_next_attempt_ms(absl::ToUnixMillis(now));
+  v1::StoredContent stored;
+  stored.set_content(domain::ContentToBinary(content));
+  stored.set_envelope(envelope_bytes);
+
+  NodeStore::Batch batch = store_->NewBatch();
+  batch.PutItem(meta);
+  absl::Status put = batch.PutContent(message_id, stored);
+  OPENSSL_cleanse(stored.mutable_content()->data(), stored.content().size());
+  RETURN_IF_ERROR(put);
+  batch.PutOutbox(entry);
+  if (next_case.has_value()) batch.PutCase(*next_case);
+  RETURN_IF_ERROR(store_->Commit(batch));
+  LogInfo("node.queued", {{"message_id", HexEncode(message_id)},
+                          {"kind", v1::MessageKind_Name(kind)},
+                          {"recipients", absl::StrJoin(recipients, ",")},
+                          {"by", actor}});
+
+  v1::SendResponse response;
+  response.set_message_id(HexEncode(message_id));
+  *response.mutable_recipient_ids() = meta.recipient_ids();
+  response.set_kind(kind);
+  response.set_thread_id(HexEncode(thread_id));
+  response.set_ref(ref);
+  *response.mutable_queued_at() = TimeToProto(now);
+  return response;
+}
+
+absl::StatusOr<v1::SendResponse> Node::Forward(const LocalUser& user,
+                                               const v1::ForwardRequest& request) {
+  ASSIGN_OR_RETURN(Bytes id, ParseMessageId(request.message_id()));
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(v1::StoredItemMeta meta, store_->GetItem(id));
+  if (!MayRead(user.config, meta.kind())) return RoleRefused(user, meta.kind(), false);
+  ASSIGN_OR_RETURN(v1::StoredContent stored, store_->GetContent(id));
+  ASSIGN_OR_RETURN(v1::Content original, domain::ContentFromBinary(stored.content()));
+  OPENSSL_cleanse(stored.mutable_content()->data(), stored.content().size());
+  ASSIGN_OR_RETURN(v1::Content forward,
+                   domain::BuildForward(original, HexEncode(id), meta.sender_id(), self().str(),
+                                        request.note()));
+  NodeStore::Batch batch = store_->NewBatch();
+  RETURN_IF_ERROR(RecordAccess(batch, user.os_user, user.uid, "forward", id));
+  RETURN_IF_ERROR(store_->Commit(batch));
+  std::vector<std::string> to(request.to().begin(), request.to().end());
+  return Compose(user, std::move(forward), to, user.os_user);
+}
+
+absl::Status Node::RecordAccess(NodeStore::Batch& batch, const std::string& who, uint32_t uid,
+                                absl::string_view action, absl::string_view message_id) {
+  v1::AccessRecord record;
+  record.set_at_ms(absl::ToUnixMillis(options_.env.clock->Now()));
+  record.set_os_user(who);
+  record.set_uid(uid);
+  record.set_action(std::string(action));
+  record.set_message_id(std::string(message_id));
+  return batch.PutAccess(record);
+}
+
+absl::StatusOr<v1::ListInboxResponse> Node::ListInbox(const LocalUser& user,
+                                                      const v1::ListInboxRequest& request) const {
+  if (request.kind() != v1::KIND_UNSPECIFIED && !MayRead(user.config, request.kind())) {
+    return RoleRefused(user, request.kind(), false);
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::StoredItemMeta> items, store_->ListItems());
+  std::vector<const v1::StoredItemMeta*> chosen;
+  for (const v1::StoredItemMeta& meta : items) {
+    if (!MayRead(user.config, meta.kind())) continue;
+    if (request.unread_only() && meta.read()) continue;
+    if (request.kind() != v1::KIND_UNSPECIFIED && meta.kind() != request.kind()) continue;
+    if (request.direction() != v1::ITEM_DIRECTION_UNSPECIFIED &&
+        meta.direction() != request.direction()) {
+      continue;
+    }
+    chosen.push_back(&meta);
+  }
+  std::sort(chosen.begin(), chosen.end(), [](const auto* a, const auto* b) {
+    return a->created_at_ms() != b->created_at_ms() ? a->created_at_ms() > b->created_at_ms()
+                                                    : a->message_id() < b->message_id();
+  });
+  size_t limit = request.limit() == 0 ? 100 : std::min<uint32_t>(request.limit(), 1000);
+  v1::ListInboxResponse response;
+  for (size_t i = 0; i < chosen.size() && i < limit; ++i)
+    *response.add_items() = ToSummary(*chosen[i]);
+  return response;
+}
+
+absl::StatusOr<v1::ShowResponse> Node::ShowItem(const std::string& who, uint32_t uid,
+                                                const v1::StoredItemMeta& meta, bool for_export) {
+  ASSIGN_OR_RETURN(v1::StoredContent stored, store_->GetContent(meta.message_id()));
+  absl::StatusOr<v1::Content> content = domain::ContentFromBinary(stored.content());
+  OPENSSL_cleanse(stored.mutable_content()->data(), stored.content().size());
+  RETURN_IF_ERROR(content.status());
+  v1::StoredItemMeta read = meta;
+  read.set_read(true);
+  NodeStore::Batch batch = store_->NewBatch();
+  batch.PutItem(read);
+  RETURN_IF_ERROR(RecordAccess(batch, who, uid, for_export ? "export" : "show", meta.message_id()));
+  RETURN_IF_ERROR(store_->Commit(batch));
+  v1::ShowResponse response;
+  *response.mutable_item() = ToSummary(read);
+  *response.mutable_content() = std::move(*content);
+  response.set_signer_key_id(HexEncode(meta.signer_key_id()));
+  return response;
+}
+
+absl::StatusOr<v1::ShowResponse> Node::Show(const LocalUser& user, const v1::ShowRequest& request) {
+  ASSIGN_OR_RETURN(Bytes id, ParseMessageId(request.message_id()));
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<v1::StoredItemMeta> meta = store_->GetItem(id);
+  if (!meta.ok()) {
+    return NodeError(meta.status().code(),
+                     absl::StrCat("no hay ningún mensaje ", request.message_id(), " en este nodo"),
+                     absl::StrCat("there is no message ", request.message_id(), " on this node"));
+  }
+  if (!MayRead(user.config, meta->kind())) return RoleRefused(user, meta->kind(), false);
+  return ShowItem(user.os_user, user.uid, *meta, request.for_export());
+}
+
+absl::StatusOr<v1::ThreadResponse> Node::Thread(const LocalUser& user,
+                                                const v1::ThreadRequest& request) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(std::vector<v1::StoredItemMeta> items, store_->ListItems());
+  // The id may be a reference, a thread id or a message id (all 32 hex digits).
+  std::string ref = request.id();
+  absl::StatusOr<Bytes> raw = HexDecode(request.id());
+  Bytes thread;
+  if (raw.ok()) {
+    for (const v1::StoredItemMeta& meta : items) {
+      if (meta.message_id() == *raw) ref = meta.ref();
+      if (meta.thread_id() == *raw) thread = *raw;
+    }
+  }
+  std::vector<const v1::StoredItemMeta*> chosen;
+  for (const v1::StoredItemMeta& meta : items) {
+    bool in =
+        (!ref.empty() && meta.ref() == ref) || (!thread.empty() && meta.thread_id() == thread);
+    if (in && MayRead(user.config, meta.kind())) chosen.push_back(&meta);
+  }
+  if (chosen.empty()) {
+    return NodeError(
+        absl::StatusCode::kNotFound,
+        absl::StrCat("ningún hilo, caso ni mensaje «", request.id(), "» que pueda ver"),
+        absl::StrCat("no thread, case or message \"", request.id(), "\" that you may see"));
+  }
+  std::sort(chosen.begin(), chosen.end(),
+            [](const auto* a, const auto* b) { return a->created_at_ms() < b->created_at_ms(); });
+  v1::ThreadResponse response;
+  for (const v1::StoredItemMeta* meta : chosen) {
+    ASSIGN_OR_RETURN(*response.add_items(),
+                     ShowItem(user.os_user, user.uid, *meta, request.for_export()));
+  }
+  absl::StatusOr<v1::CaseSummary> summary = store_->GetCase(chosen.front()->ref());
+  if (summary.ok()) {
+    RefreshDeadline(*summary, options_.env.clock->Now(), options_.policies);
+    *response.mutable_case_summary() = std::move(*summary);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ListCasesResponse> Node::ListCases(const LocalUser& user,
+                                                      const v1::ListCasesRequest& request) const {
+  ASSIGN_OR_RETURN(std::vector<v1::CaseSummary> cases, store_->ListCases());
+  const absl::Time now = options_.env.clock->Now();
+  std::vector<v1::CaseSummary> chosen;
+  for (v1::CaseSummary& summary : cases) {
+    if (!MayRead(user.config, KindOfCase(summary.kind()))) continue;
+    if (request.kind() != v1::CASE_KIND_UNSPECIFIED && summary.kind() != request.kind()) continue;
+    RefreshDeadline(summary, now, options_.policies);
+    if (request.overdue_only() && !summary.overdue()) continue;
+    chosen.push_back(std::move(summary));
+  }
+  std::sort(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) {
+    return a.opened_at().seconds() > b.opened_at().seconds();
+  });
+  v1::ListCasesResponse response;
+  for (v1::CaseSummary& summary : chosen) *response.add_cases() = std::move(summary);
+  return response;
+}
+
+absl::StatusOr<v1::KeysResponse> Node::Keys(const LocalUser& user) const {
+  if (!MayAdminister(user.config)) return FocalPointOnly(user);
+  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory, RequireDirectory());
+  const absl::Time now = options_.env.clock->Now();
+  v1::KeysResponse response;
+  response.set_participant_id(self().str());
+  response.set_directory_version(directory->version());
+  response.set_certificate_sha256(HexEncode(options_.certificate_sha256));
+  if (options_.certificate_not_after != absl::InfiniteFuture()) {
+    *response.mutable_certificate_not_after() = TimeToProto(options_.certificate_not_after);
+  }
+  absl::StatusOr<const Ed25519PrivateKey*> signing = keys_.SigningKeyAt(*directory, now);
+  absl::StatusOr<std::vector<EncryptionKeyEntry>> encryption =
+      directory->EncryptionKeys(self(), now);
+  ASSIGN_OR_RETURN(const v1::DirectoryParticipant* entry, directory->Participant(self()));
+  auto add = [&](const v1::DirectoryKey& key, absl::string_view kind, bool held, bool in_use) {
+    v1::KeyInfo* info = response.add_keys();
+    info->set_kind(std::string(kind));
+    info->set_key_id(HexEncode(key.key_id()));
+    *info->mutable_not_before() = TimeToProto(absl::FromUnixMillis(key.not_before_ms()));
+    *info->mutable_not_after() = TimeToProto(absl::FromUnixMillis(key.not_after_ms()));
+    absl::StatusOr<KeyValidity> validity = directory->KeyInfo(self(), key.key_id());
+    if (validity.ok() && validity->revoked_at.has_value()) {
+      *info->mutable_revoked_at() = TimeToProto(*validity->revoked_at);
+    }
+    info->set_in_directory(true);
+    info->set_private_key_held(held);
+    info->set_in_use(in_use);
+  };
+  for (const v1::DirectoryKey& key : entry->signing_keys()) {
+    bool held = false;
+    for (const Ed25519PrivateKey& k : keys_.signing_keys())
+      held |= k.public_key().KeyId() == key.key_id();
+    bool in_use = signing.ok() && (*signing)->public_key().KeyId() == key.key_id();
+    add(key, "signing", held, in_use);
+  }
+  for (const v1::DirectoryKey& key : entry->encryption_keys()) {
+    bool held = keys_.EncryptionKey(key.key_id()) != nullptr;
+    bool in_use = encryption.ok() && encryption->front().key.KeyId() == key.key_id();
+    add(key, "encryption", held, in_use);
+  }
+  return response;
+}
+
+void Node::SetHubReachable(bool reachable, absl::string_view detail) {
+  absl::MutexLock lock(&status_mu_);
+  hub_reachable_ = reachable;
+  hub_detail_ = std::string(detail);
+}
+
+absl::StatusOr<v1::DoctorResponse> Node::Doctor(const LocalUser& user,
+                                                const v1::DoctorRequest& request) const {
+  const domain::Language lang = LanguageOf(request.lang());
+  const bool es = lang == domain::Language::kSpanish;
+  const absl::Time now = options_.env.clock->Now();
+  v1::DoctorResponse response;
+  auto add = [&](absl::string_view name, v1::CheckResult result, std::string detail) {
+    v1::DoctorCheck* check = response.add_checks();
+    check->set_name(std::string(name));
+    check->set_result(result);
+    check->set_detail(std::move(detail));
+  };
+  bool reachable;
+  std::string hub_detail;
+  absl::Time fetched;
+  absl::optional<absl::Duration> skew;
+  {
+    absl::MutexLock lock(&status_mu_);
+    reachable = hub_reachable_;
+    hub_detail = hub_detail_;
+    fetched = directory_fetched_at_;
+    skew = clock_skew_;
+  }
+  add("hub", reachable ? v1::CHECK_RESULT_OK : v1::CHECK_RESULT_FAILED,
+      reachable
+          ? (es ? "el hub responde" : "the hub answers")
+          : absl::StrCat(es ? "el hub no responde: " : "the hub does not answer: ", hub_detail));
+
+  absl::Duration left = options_.certificate_not_after - now;
+  v1::CheckResult cert = left <= absl::ZeroDuration()  ? v1::CHECK_RESULT_FAILED
+                         : left < absl::Hours(24 * 30) ? v1::CHECK_RESULT_WARNING
+                                                       : v1::CHECK_RESULT_OK;
+  add("certificate", cert,
+      options_.certificate_not_after == absl::InfiniteFuture()
+          ? std::string(es ? "sin datos del certificado" : "no certificate facts")
+          : absl::StrCat(es ? "el certificado TLS vence el " : "the TLS certificate expires on ",
+                         FormatLocal(options_.certificate_not_after, options_.config.time_zone()),
+                         " (", absl::FormatDuration(absl::Trunc(left, absl::Hours(1))), ")"));
+
+  if (!skew.has_value()) {
+    add("clock", v1::CHECK_RESULT_WARNING,
+        es ? "desfase con el hub aún no medido (se mide en cada recibo)"
+           : "offset from the hub not measured yet (measured at every receipt)");
+  } else {
+    absl::Duration abs_skew = absl::AbsDuration(*skew);
+    add("clock",
+        abs_skew > absl::Seconds(options_.config.max_clock_skew_s()) ? v1::CHECK_RESULT_FAILED
+        : abs_skew > absl::Seconds(30)                               ? v1::CHECK_RESULT_WARNING
+                                                                     : v1::CHECK_RESULT_OK,
+        absl::StrCat(es ? "desfase con el reloj del hub: " : "offset from the hub's clock: ",
+                     absl::FormatDuration(absl::Trunc(*skew, absl::Milliseconds(1)))));
+  }
+
+  std::shared_ptr<const Directory> directory = directory_->current();
+  if (directory == nullptr) {
+    add("directory", v1::CHECK_RESULT_FAILED,
+        es ? "sin directorio de la red" : "no network directory");
+  } else {
+    absl::Duration age = now - directory->issued_at();
+    bool stale = fetched == absl::InfinitePast() ||
+                 now - fetched > 3 * absl::Seconds(options_.config.directory_refresh_s());
+    add("directory", stale ? v1::CHECK_RESULT_WARNING : v1::CHECK_RESULT_OK,
+        absl::StrCat(
+            es ? "versión " : "version ", directory->version(),
+            es ? ", emitida hace " : ", issued ",
+            absl::FormatDuration(absl::Trunc(age, absl::Minutes(1))), es ? "" : " ago",
+            stale ? (es ? "; no se ha podido actualizar recientemente" : "; not refreshed recently")
+                  : ""));
+  }
+
+  uint64_t alarms = witness_->alarm_count();
+  absl::optional<absl::Time> last = witness_->last_check();
+  std::string key_source = witness_->log_key_source();
+  add("log",
+      alarms > 0          ? v1::CHECK_RESULT_FAILED
+      : !last.has_value() ? v1::CHECK_RESULT_WARNING
+                          : v1::CHECK_RESULT_OK,
+      alarms > 0
+          ? absl::StrCat(es ? "ALARMA: " : "ALARM: ", alarms,
+                         es ? " incidencias del registro de auditoría o mensajes rechazados "
+                              "(enlace audit; pruebas en "
+                            : " audit-log incidents or rejected messages (enlace audit; evidence "
+                              "in ",
+                         options_.config.data_dir(), "/evidence)")
+          : absl::StrCat(
+                last.has_value() ? absl::StrCat(es ? "consistente; última comprobación "
+                                                   : "consistent; last checked ",
+                                                FormatLocal(*last, options_.config.time_zone()))
+                                 : std::string(es ? "aún sin comprobar" : "not checked yet"),
+                key_source.empty()
+                    ? ""
+                    : absl::StrCat(es ? "; clave del registro fijada por " : "; log key pinned by ",
+                                   key_source == "directory"
+                                       ? (es ? "el directorio" : "the directory")
+                                       : (es ? "primer uso" : "first use"))));
+
+  size_t outbox = OutboxSize();
+  absl::StatusOr<std::vector<v1::StoredItemMeta>> items = store_->ListItems();
+  int failed = 0;
+  if (items.ok()) {
+    for (const auto& meta : *items) failed += meta.delivery() == v1::DELIVERY_STATE_FAILED;
+  }
+  add("outbox", failed > 0 ? v1::CHECK_RESULT_WARNING : v1::CHECK_RESULT_OK,
+      absl::StrCat(outbox, es ? " mensajes en espera" : " messages waiting",
+                   failed > 0 ? absl::StrCat(es ? "; " : "; ", failed,
+                                             es ? " rechazados por el hub (enlace inbox)"
+                                                : " refused by the hub (enlace inbox)")
+                              : ""));
+
+  if (directory != nullptr) {
+    absl::StatusOr<const Ed25519PrivateKey*> signing = keys_.SigningKeyAt(*directory, now);
+    add("keys", signing.ok() ? v1::CHECK_RESULT_OK : v1::CHECK_RESULT_FAILED,
+        signing.ok() ? absl::StrCat(es ? "clave de firma en uso " : "signing key in use ",
+                                    HexEncode((*signing)->public_key().KeyId()))
+                     : std::string(signing.status().message()));
+  }
+  response.set_healthy(
+      std::none_of(response.checks().begin(), response.checks().end(),
+                   [](const v1::DoctorCheck& c) { return c.result() == v1::CHECK_RESULT_FAILED; }));
+  return response;
+}
+
+absl::StatusOr<v1::AuditResponse> Node::Audit(const LocalUser& user) const {
+  if (!MayAdminister(user.config)) return FocalPointOnly(user);
+  ASSIGN_OR_RETURN(v1::AuditResponse response, witness_->View());
+  response.set_log_key_source(witness_->log_key_source());
+  ASSIGN_OR_RETURN(std::vector<v1::AccessRecord> access, store_->ListAccess());
+  for (auto it = access.rbegin();
+       it != access.rend() && response.access_log_size() < kAccessLogView; ++it) {
+    v1::AccessEntry* entry = response.add_access_log();
+    *entry->mutable_at() = TimeToProto(absl::FromUnixMillis(it->at_ms()));
+    entry->set_os_user(it->os_user());
+    entry->set_action(it->action());
+    entry->set_message_id(HexEncode(it->message_id()));
+  }
+  return response;
+}
+
+// ---------------------------------------------------------------------------------------------
+// With the hub
+
+absl::Status Node::OnConnected() {
+  RETURN_IF_ERROR(RefreshDirectory());
+  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory, RequireDirectory());
+  RETURN_IF_ERROR(witness_->EnsureLogKey(*directory));
+  return CheckLog().status();
+}
+
+absl::Status Node::RefreshDirectory() {
+  std::shared_ptr<const Directory> current = directory_->current();
+  ASSIGN_OR_RETURN(v1::GetDirectoryResponse response,
+                   hub_->GetDirectory(current == nullptr ? 0 : current->version()));
+  const absl::Time now = options_.env.clock->Now();
+  if (response.has_directory()) {
+    const std::string bytes = response.directory().SerializeAsString();
+    absl::StatusOr<std::shared_ptr<const Directory>> accepted = directory_->Accept(bytes, now);
+    if (!accepted.ok()) {
+      nlohmann::json evidence{{"offered_version", response.version()},
+                              {"current_version", current == nullptr ? 0 : current->version()},
+                              {"error", std::string(accepted.status().message())}};
+      RETURN_IF_ERROR(witness_->Alarm(
+          accepted.status().code() == absl::StatusCode::kFailedPrecondition ? "directory_rollback"
+                                                                            : "directory_invalid",
+          absl::StrCat("the hub offered a directory this node refuses: ",
+                       accepted.status().message()),
+          evidence.dump()));
+      return accepted.status();
+    }
+    NodeStore::Batch batch = store_->NewBatch();
+    batch.PutState(kDirectoryState, bytes);
+    batch.PutState(kDirectoryVersionState, absl::StrCat((*accepted)->version()));
+    RETURN_IF_ERROR(store_->Commit(batch));
+    LogInfo("node.directory", {{"version", absl::StrCat((*accepted)->version())}});
+  }
+  absl::MutexLock lock(&status_mu_);
+  directory_fetched_at_ = now;
+  return absl::OkStatus();
+}
+
+size_t Node::OutboxSize() const {
+  absl::StatusOr<std::vector<v1::OutboxEntry>> entries = store_->ListOutbox();
+  return entries.ok() ? entries->size() : 0;
+}
+
+absl::Time Node::NextOutboxAttempt() const {
+  absl::StatusOr<std::vector<v1::OutboxEntry>> entries = store_->ListOutbox();
+  absl::Time next = absl::InfiniteFuture();
+  if (!entries.ok()) return next;
+  for (const v1::OutboxEntry& e : *entries) {
+    next = std::min(next, absl::FromUnixMillis(e.next_attempt_ms()));
+  }
+  return next;
+}
+
+absl::StatusOr<int> Node::DrainOutbox() {
+  ASSIGN_OR_RETURN(std::vector<v1::OutboxEntry> entries, store_->ListOutbox());
+  int left = 0;
+  const int64_t now_ms = absl::ToUnixMillis(options_.env.clock->Now());
+  for (v1::OutboxEntry& entry : entries) {
+    if (entry.next_attempt_ms() > now_ms) continue;
+    absl::Status submitted = SubmitOne(std::move(entry));
+    if (submitted.ok()) {
+      ++left;
+    } else if (absl::IsUnavailable(submitted) || absl::IsDeadlineExceeded(submitted)) {
+      break;  // the hub is away: the remaining entries wait for their own next attempt
+    }
+  }
+  // Acknowledgements that did not reach the hub before.
+  std::map<std::string, std::string> acks;
+  {
+    absl::MutexLock lock(&mu_);
+    acks = pending_acks_;
+  }
+  for (const auto& [id, header_hash] : acks) {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<v1::StoredItemMeta> meta = store_->GetItem(id);
+    if (meta.ok()) SendAck(*meta, header_hash).IgnoreError();  // retried at the next drain
+  }
+  return left;
+}
+
+absl::Status Node::SubmitOne(v1::OutboxEntry entry) {
+  const absl::Time now = options_.env.clock->Now();
+  absl::StatusOr<v1::SubmitResponse> response = hub_->Submit(entry.envelope());
+  if (!response.ok()) {
+    submit_failures_.fetch_add(1);
+    absl::StatusCode code = response.status().code();
+    bool too_old = now - absl::FromUnixMillis(entry.queued_at_ms()) >
+                   absl::Seconds(options_.config.max_message_age_s());
+    NodeStore::Batch batch = store_->NewBatch();
+    if (IsPermanent(code) || too_old) {
+      batch.DeleteOutbox(entry);
+      absl::MutexLock lock(&mu_);
+      ASSIGN_OR_RETURN(v1::StoredItemMeta meta, store_->GetItem(entry.message_id()));
+      meta.set_delivery(v1::DELIVERY_STATE_FAILED);
+      meta.set_error(std::string(response.status().message()));
+      batch.PutItem(meta);
+      RETURN_IF_ERROR(store_->Commit(batch));
+      LogError("node.submit_refused", {{"message_id", HexEncode(entry.message_id())},
+                                       {"error", std::string(response.status().message())}});
+      return absl::OkStatus();  // it left the outbox
+    }
+    entry.set_attempts(entry.attempts() + 1);
+    absl::Duration delay = RetryDelay(
+        entry.attempts(), absl::Milliseconds(options_.config.outbox().initial_backoff_ms()),
+        absl::Milliseconds(options_.config.outbox().max_backoff_ms()), options_.env.random);
+    entry.set_next_attempt_ms(absl::ToUnixMillis(now + delay));
+    entry.set_last_error(std::string(response.status().message()));
+    batch.PutOutbox(entry);
+    RETURN_IF_ERROR(store_->Commit(batch));
+    LogWarning("node.submit_retry", {{"message_id", HexEncode(entry.message_id())},
+                                     {"attempt", absl::StrCat(entry.attempts())},
+                                     {"retry_in", absl::FormatDuration(delay)},
+                                     {"error", std::string(response.status().message())}});
+    return response.status();
+  }
+  const v1::Receipt& receipt = response->receipt();
+  {
+    absl::MutexLock lock(&status_mu_);
+    clock_skew_ = absl::FromUnixMillis(receipt.hub_time_ms()) - options_.env.clock->Now();
+  }
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(v1::StoredItemMeta meta, store_->GetItem(entry.message_id()));
+  absl::Status pinned = absl::OkStatus();
+  if (witness_->log_key_source().empty()) {
+    std::shared_ptr<const Directory> directory = directory_->current();
+    if (directory != nullptr) pinned = witness_->EnsureLogKey(*directory);
+  }
+  absl::Status valid = pinned.ok() ? witness_->VerifyReceipt(receipt, entry.message_id(),
+                                                             meta.header_hash(), entry.envelope())
+                                   : pinned;
+  NodeStore::Batch batch = store_->NewBatch();
+  batch.DeleteOutbox(entry);
+  meta.set_delivery(v1::DELIVERY_STATE_SUBMITTED);
+  if (valid.ok()) {
+    meta.set_has_receipt(true);
+    meta.set_log_index(receipt.log_index());
+    witness_->ExpectInclusion(batch, receipt);
+  }
+  batch.PutItem(meta);
+  RETURN_IF_ERROR(store_->Commit(batch));
+  sent_.fetch_add(1);
+  LogInfo("node.submitted", {{"message_id", HexEncode(entry.message_id())},
+                             {"log_index", absl::StrCat(receipt.log_index())},
+                             {"duplicate", response->duplicate() ? "true" : "false"}});
+  return absl::OkStatus();
+}
+
+uint64_t Node::cursor() const {
+  absl::MutexLock lock(&mu_);
+  return cursor_;
+}
+
+absl::Status Node::SaveCursor(uint64_t sequence) {
+  NodeStore::Batch batch = store_->NewBatch();
+  batch.PutState(kCursorState, absl::StrCat(sequence));
+  RETURN_IF_ERROR(store_->Commit(batch));
+  cursor_ = sequence;
+  return absl::OkStatus();
+}
+
+absl::Status Node::HandleDelivery(const v1::Delivery& delivery) {
+  absl::MutexLock lock(&mu_);
+  if (delivery.sequence() <= cursor_) return absl::OkStatus();  // already handled (at-least-once)
+  std::string& bytes = partial_[delivery.sequence()];
+  if (delivery.envelope_size() > kMaxNodeEnvelopeBytes || delivery.offset() != bytes.size() ||
+      delivery.offset() + delivery.data().size() > delivery.envelope_size()) {
+    partial_.clear();
+    return Reject(delivery.sequence(), delivery.message_id(),
+                  absl::StrCat("delivery out of bounds: envelope of ", delivery.envelope_size(),
+                               " bytes (this node takes at most ", kMaxNodeEnvelopeBytes,
+                               "), piece at ", delivery.offset(), " of ", delivery.data().size()),
+                  "");
+  }
+  bytes.append(delivery.data());
+  if (bytes.size() < delivery.envelope_size()) return absl::OkStatus();
+  std::string envelope = std::move(bytes);
+  partial_.clear();
+  return Receive(delivery, envelope);
+}
+
+absl::Status Node::Reject(uint64_t sequence, absl::string_view message_id, absl::string_view reason,
+                          absl::string_view envelope_bytes) {
+  rejected_.fetch_add(1);
+  absl::StatusOr<Sha256Digest> hash = Sha256(envelope_bytes);
+  nlohmann::json evidence{{"sequence", sequence},
+                          {"message_id", HexEncode(message_id)},
+                          {"reason", std::string(reason)},
+                          {"envelope_size", envelope_bytes.size()},
+                          {"envelope_sha256", hash.ok() ? HexEncode(DigestBytes(*hash)) : ""}};
+  if (envelope_bytes.size() <= kMaxEvidenceEnvelopeBytes) {
+    evidence["envelope"] = HexEncode(envelope_bytes);  // ciphertext and header: no content
+  }
+  RETURN_IF_ERROR(witness_->Alarm("rejected_envelope",
+                                  absl::StrCat("refused message ", HexEncode(message_id),
+                                               " (mailbox entry ", sequence, "): ", reason),
+                                  evidence.dump()));
+  return SaveCursor(sequence);
+}
+
+absl::Status Node::Receive(const v1::Delivery& delivery, absl::string_view envelope_bytes) {
+  const uint64_t sequence = delivery.sequence();
+  const absl::Time now = options_.env.clock->Now();
+  auto reject = [&](absl::string_view reason) {
+    return Reject(sequence, delivery.message_id(), reason, envelope_bytes);
+  };
+  EnvelopeLimits limits;
+  limits.max_envelope_size = kMaxNodeEnvelopeBytes;
+  absl::StatusOr<v1::Envelope> envelope = ParseEnvelope(envelope_bytes, limits);
+  if (!envelope.ok()) return reject(envelope.status().message());
+  absl::StatusOr<v1::Header> header = ReadUnverifiedHeader(*envelope);
+  if (!header.ok()) return reject(header.status().message());
+  if (header->message_id() != delivery.message_id()) {
+    return reject("the delivery names another message id than the envelope");
+  }
+  const Bytes& id = header->message_id();
+  if (store_->HasItem(id)) {
+    // Shown once: a second delivery of a stored message only gets its acknowledgement again.
+    duplicates_.fetch_add(1);
+    ASSIGN_OR_RETURN(v1::StoredItemMeta meta, store_->GetItem(id));
+    RETURN_IF_ERROR(SaveCursor(sequence));
+    if (meta.direction() == v1::ITEM_DIRECTION_INBOUND &&
+        meta.delivery() != v1::DELIVERY_STATE_ACKNOWLEDGED) {
+      SendAck(meta, meta.header_hash()).IgnoreError();
+    }
+    return absl::OkStatus();
+  }
+  if (std::find(header->recipient_ids().begin(), header->recipient_ids().end(), self().str()) ==
+      header->recipient_ids().end()) {
+    return reject("this node is not among the envelope's recipients");
+  }
+  std::shared_ptr<const Directory> directory = directory_->current();
+  if (directory == nullptr) {
+    return absl::FailedPreconditionError("no directory yet: deliveries wait for it");
+  }
+  const ParticipantRules rules = RulesOf(options_.config);
+  absl::StatusOr<ParticipantId> sender = ParticipantId::Parse(header->sender_id(), rules);
+  if (!sender.ok()) return reject(absl::StrCat("sender: ", sender.status().message()));
+  const absl::Time created = absl::FromUnixMillis(header->created_at_ms());
+  if (created > now + absl::Seconds(options_.config.max_clock_skew_s())) {
+    return reject(absl::StrCat("created at ", FormatUtc(created), ", in the future"));
+  }
+  if (created < now - absl::Seconds(options_.config.max_message_age_s())) {
+    return reject(absl::StrCat(
+        "created at ", FormatUtc(created), ", older than ",
+        absl::FormatDuration(absl::Seconds(options_.config.max_message_age_s())), " (replay?)"));
+  }
+  absl::StatusOr<Ed25519PublicKey> key =
+      directory->SigningKey(*sender, header->sender_key_id(), created);
+  if (!key.ok()) {
+    return reject(absl::StrCat("sender key: ", key.status().message()));
+  }
+  absl::StatusOr<Opened> opened = Open(*envelope, keys_.recipient_identity(), *key, limits);
+  if (!opened.ok()) return reject(opened.status().message());
+  absl::StatusOr<v1::Content> content = domain::ContentFromBinary(opened->plaintext);
+  OPENSSL_cleanse(opened->plaintext.data(), opened->plaintext.size());
+  if (!content.ok()) return reject(content.status().message());
+  absl::Status kind_ok = domain::CheckKindMatches(*content, header->kind());
+  if (!kind_ok.ok()) return reject(kind_ok.message());
+  domain::ValidationContext validation =
+      domain::MakeValidationContext(*options_.env.clock, domain::ValidationMode::kReceived);
+  validation.network_countries = rules.countries;
+  validation.clock_skew = absl::Seconds(options_.config.max_clock_skew_s());
+  validation.retention = options_.policies.retention;
+  absl::Status valid = domain::IssuesToStatus(domain::Validate(*content, validation));
+  if (!valid.ok()) return reject(absl::StrCat("content: ", valid.message()));
+  if (content->has_forwarded() && content->forwarded().forwarded_by() != sender->str()) {
+    return reject("a forward whose forwarded_by is not its sender");
+  }
+
+  const std::string ref = RefOf(*content);
+  absl::optional<v1::CaseSummary> next_case;
+  bool new_referral = false;
+  if (!ref.empty() && !content->has_forwarded()) {
+    absl::optional<v1::CaseSummary> current;
+    absl::StatusOr<v1::CaseSummary> stored = store_->GetCase(ref);
+    if (stored.ok()) current = std::move(*stored);
+    std::vector<std::string> recipients(header->recipient_ids().begin(),
+                                        header->recipient_ids().end());
+    CaseContext context{
+        self().str(), sender->str(), recipients, HexEncode(id), HexEncode(header->thread_id()),
+        now};
+    next_case = ApplyInbound(current, *content, context, options_.policies);
+    new_referral = !current.has_value() && next_case.has_value() && content->has_victim_referral();
+    if (next_case.has_value() && next_case->flags_size() > (current ? current->flags_size() : 0)) {
+      LogWarning("node.case_flagged", {{"ref", ref}, {"flag", next_case->flags().rbegin()[0]}});
+    }
+  }
+
+  v1::StoredItemMeta meta;
+  meta.set_message_id(id);
+  meta.set_kind(header->kind());
+  meta.set_direction(v1::ITEM_DIRECTION_INBOUND);
+  meta.set_sender_id(header->sender_id());
+  *meta.mutable_recipient_ids() = header->recipient_ids();
+  meta.set_created_at_ms(header->created_at_ms());
+  meta.set_stored_at_ms(absl::ToUnixMillis(now));
+  meta.set_thread_id(header->thread_id());
+  meta.set_ref(ref);
+  meta.set_priority(header->priority());
+  meta.set_delivery(v1::DELIVERY_STATE_RECEIVED);
+  meta.set_signer_key_id(header->sender_key_id());
+  meta.set_header_hash(DigestBytes(opened->verified.header_hash));
+  v1::StoredContent stored;
+  stored.set_content(domain::ContentToBinary(*content));
+  stored.set_envelope(std::string(envelope_bytes));
+  NodeStore::Batch batch = store_->NewBatch();
+  batch.PutItem(meta);
+  absl::Status put = batch.PutContent(id, stored);
+  OPENSSL_cleanse(stored.mutable_content()->data(), stored.content().size());
+  RETURN_IF_ERROR(put);
+  if (next_case.has_value()) batch.PutCase(*next_case);
+  batch.PutState(kCursorState, absl::StrCat(sequence));
+  RETURN_IF_ERROR(RecordAccess(batch, options_.daemon_user, 0, "decrypt", id));
+  RETURN_IF_ERROR(store_->Commit(batch));
+  cursor_ = sequence;
+  received_.fetch_add(1);
+  LogInfo("node.received", {{"message_id", HexEncode(id)},
+                            {"kind", v1::MessageKind_Name(header->kind())},
+                            {"sender", header->sender_id()}});
+  SendAck(meta, meta.header_hash()).IgnoreError();  // retried by DrainOutbox if it failed
+  if (new_referral) {
+    absl::Status received_step = AcknowledgeReferral(*next_case);
+    if (!received_step.ok()) {
+      LogWarning("node.received_step",
+                 {{"ref", ref}, {"error", std::string(received_step.message())}});
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Node::AcknowledgeReferral(const v1::CaseSummary& summary) {
+  v1::Content content;
+  v1::ReferralStatus& status = *content.mutable_referral_status();
+  status.set_case_ref(summary.ref());
+  status.set_state(v1::REFERRAL_STATE_RECEIVED);
+  *status.mutable_effective_at() = TimeToProto(options_.env.clock->Now());
+  content.set_language(options_.config.language());
+  LocalUser system;
+  system.os_user = options_.daemon_user;
+  system.config.set_os_user(options_.daemon_user);
+  system.config.set_role(v1::NODE_ROLE_FOCAL_POINT);
+  return Compose(system, std::move(content), {}, options_.daemon_user).status();
+}
+
+absl::Status Node::SendAck(const v1::StoredItemMeta& meta, absl::string_view header_hash) {
+  std::shared_ptr<const Directory> directory = directory_->current();
+  if (directory == nullptr) return absl::FailedPreconditionError("no directory");
+  const absl::Time now = options_.env.clock->Now();
+  auto remember = [&](const absl::Status& status) {
+    pending_acks_[meta.message_id()] = std::string(header_hash);
+    return status;
+  };
+  absl::StatusOr<const Ed25519PrivateKey*> key = keys_.SigningKeyAt(*directory, now);
+  if (!key.ok()) return remember(key.status());
+  const int64_t acked_at_ms = absl::ToUnixMillis(now);
+  Bytes input = SigningInput(kAckDomain, {meta.message_id(), header_hash, self().str(),
+                                          BigEndian64(static_cast<uint64_t>(acked_at_ms))});
+  absl::StatusOr<Bytes> signature = (*key)->Sign(input);
+  if (!signature.ok()) return remember(signature.status());
+  v1::AckRequest request;
+  request.set_message_id(meta.message_id());
+  request.set_acked_at_ms(acked_at_ms);
+  request.set_key_id((*key)->public_key().KeyId());
+  request.set_signature(*signature);
+  absl::StatusOr<v1::AckResponse> response = hub_->Ack(request);
+  if (!response.ok()) return remember(response.status());
+  v1::StoredItemMeta acked = meta;
+  acked.set_delivery(v1::DELIVERY_STATE_ACKNOWLEDGED);
+  NodeStore::Batch batch = store_->NewBatch();
+  batch.PutItem(acked);
+  RETURN_IF_ERROR(store_->Commit(batch));
+  pending_acks_.erase(meta.message_id());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<WitnessCheck> Node::CheckLog() {
+  ASSIGN_OR_RETURN(WitnessCheck check, witness_->Check());
+  absl::MutexLock lock(&mu_);
+  NodeStore::Batch batch = store_->NewBatch();
+  bool changed = false;
+  for (const Bytes& id : check.included) {
+    absl::StatusOr<v1::StoredItemMeta> meta = store_->GetItem(id);
+    if (!meta.ok() || meta->delivery() != v1::DELIVERY_STATE_SUBMITTED) continue;
+    meta->set_delivery(v1::DELIVERY_STATE_LOGGED);
+    batch.PutItem(*meta);
+    changed = true;
+  }
+  // Acknowledgements by the recipients of what this node sent.
+  std::map<Bytes, v1::StoredItemMeta> updated;
+  for (const v1::AuditEvent& event : check.events) {
+    if (event.type() != v1::AUDIT_EVENT_ACKNOWLEDGED || event.sender_id() != self().str() ||
+        event.recipient_ids_size() != 1) {
+      continue;
+    }
+    auto it = updated.find(event.message_id());
+    if (it == updated.end()) {
+      absl::StatusOr<v1::StoredItemMeta> meta = store_->GetItem(event.message_id());
+      if (!meta.ok()) continue;
+      // Included items were updated above in the batch; start from that state.
+      if (std::find(check.included.begin(), check.included.end(), event.message_id()) !=
+              check.included.end() &&
+          meta->delivery() == v1::DELIVERY_STATE_SUBMITTED) {
+        meta->set_delivery(v1::DELIVERY_STATE_LOGGED);
+      }
+      it = updated.emplace(event.message_id(), std::move(*meta)).first;
+    }
+    const std::string& recipient = event.recipient_ids(0);
+    auto& acked = *it->second.mutable_acknowledged_by();
+    if (std::find(acked.begin(), acked.end(), recipient) == acked.end()) {
+      it->second.add_acknowledged_by(recipient);
+    }
+  }
+  for (auto& [id, meta] : updated) {
+    batch.PutItem(meta);
+    changed = true;
+  }
+  if (changed) RETURN_IF_ERROR(store_->Commit(batch));
+  return check;
+}
+
+std::string Node::MetricsText() const {
+  std::shared_ptr<const Directory> directory = directory_->current();
+  absl::StatusOr<v1::AuditResponse> view = witness_->View();
+  std::string out;
+  auto metric = [&](absl::string_view name, absl::string_view type, absl::string_view help,
+                    uint64_t value) {
+    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n", name, " ",
+                    value, "\n");
+  };
+  metric("enlace_node_alarms_total", "counter",
+         "Audit-log incidents and refused envelopes recorded as alarms.", witness_->alarm_count());
+  metric("enlace_node_sent_total", "counter", "Envelopes accepted by the hub.", sent_.load());
+  metric("enlace_node_received_total", "counter", "Envelopes verified and stored.",
+         received_.load());
+  metric("enlace_node_rejected_total", "counter", "Envelopes refused on receipt.",
+         rejected_.load());
+  metric("enlace_node_duplicates_total", "counter", "Deliveries of a message already stored.",
+         duplicates_.load());
+  metric("enlace_node_submit_failures_total", "counter", "Failed submission attempts.",
+         submit_failures_.load());
+  metric("enlace_node_outbox_entries", "gauge", "Envelopes waiting for the hub.", OutboxSize());
+  metric("enlace_node_directory_version", "gauge", "Version of the verified directory.",
+         directory == nullptr ? 0 : directory->version());
+  metric("enlace_node_log_tree_size", "gauge", "Size of the latest verified tree head.",
+         view.ok() ? view->latest().tree_size() : 0);
+  return out;
+}
+
+}  // namespace enlace::node
