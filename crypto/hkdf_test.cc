@@ -1,6 +1,11 @@
 #include "crypto/hkdf.h"
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+
 #include "crypto/hmac.h"
+#include "crypto/internal/openssl_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -46,6 +51,49 @@ TEST(HkdfTest, RefusesOversizedOutputAndShortPrk) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at most 8160")));
   EXPECT_THAT(HkdfSha256Expand("short", "", 32),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least 32")));
+}
+
+// OpenSSL's own HKDF (EVP_KDF "HKDF") and HMAC (EVP_Q_mac), as oracles for ours.
+Bytes OpenSslHkdf(const Bytes& ikm, const Bytes& salt, const Bytes& info, size_t size) {
+  internal::EvpKdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  internal::EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf.get()));
+  char digest[] = "SHA256";
+  char empty = 0;
+  auto data = [&](const Bytes& b) { return b.empty() ? &empty : const_cast<char*>(b.data()); };
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, data(ikm), ikm.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, data(salt), salt.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, data(info), info.size()),
+      OSSL_PARAM_construct_end()};
+  Bytes out(size, '\0');
+  EXPECT_EQ(EVP_KDF_derive(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), size, params),
+            1);
+  return out;
+}
+
+TEST(HkdfTest, AgreesWithOpenSslHkdfAndHmac) {
+  DeterministicRandom random(41);
+  auto bytes = [&](size_t n) {
+    Bytes b(n, '\0');
+    EXPECT_OK(random.Fill(absl::MakeSpan(reinterpret_cast<uint8_t*>(b.data()), n)));
+    return b;
+  };
+  for (size_t i = 0; i < 200; ++i) {
+    const Bytes ikm = bytes(i % 97), salt = bytes((i * 7) % 131), info = bytes((i * 13) % 1000);
+    const size_t size = 1 + (i * 37) % 700;
+    ASSERT_OK_AND_ASSIGN(SecretBytes ours, HkdfSha256(ikm, salt, info, size));
+    ASSERT_EQ(HexEncode(ours.view()), HexEncode(OpenSslHkdf(ikm, salt, info, size))) << i;
+    Bytes reference(32, '\0');
+    size_t reference_size = 0;
+    ASSERT_NE(
+        EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, salt.empty() ? "" : salt.data(),
+                  salt.size(), internal::Uchar(info), info.size(),
+                  reinterpret_cast<unsigned char*>(reference.data()), 32, &reference_size),
+        nullptr);
+    ASSERT_OK_AND_ASSIGN(Bytes tag, HmacSha256(salt, info));
+    ASSERT_EQ(HexEncode(tag), HexEncode(reference)) << i;
+  }
 }
 
 // RFC 4231 test case 2 ("what do ya want for nothing?").

@@ -1,23 +1,16 @@
 #include "crypto/hmac.h"
 
-#include <openssl/evp.h>
-
 #include "absl/strings/str_cat.h"
 #include "crypto/hash.h"
-#include "crypto/internal/openssl_util.h"
+#include "crypto/internal/hmac_sha256.h"
 
 namespace enlace {
 
 absl::StatusOr<Bytes> HmacSha256(absl::string_view key, absl::string_view message) {
-  static char empty = 0;  // EVP_Q_mac wants a non-null key pointer even for an empty key
   Bytes tag(kHmacSha256Size, '\0');
-  size_t size = 0;
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.empty() ? &empty : key.data(),
-                key.size(), internal::Uchar(message), message.size(),
-                reinterpret_cast<unsigned char*>(tag.data()), tag.size(), &size) == nullptr ||
-      size != kHmacSha256Size) {
-    return internal::OpenSslError("HMAC-SHA256");
-  }
+  absl::Status status =
+      internal::HmacSha256Parts(key, {message}, reinterpret_cast<uint8_t*>(tag.data()));
+  if (!status.ok()) return status;
   return tag;
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "crypto/hkdf.h"
+#include "crypto/internal/pkey.h"
 
 namespace enlace {
 namespace {
@@ -66,6 +67,12 @@ LabeledKdf KemKdf() { return LabeledKdf(absl::StrCat("KEM", I2osp2(kHpkeKemX2551
 LabeledKdf HpkeKdf(AeadAlgorithm aead) {
   return LabeledKdf(absl::StrCat("HPKE", I2osp2(kHpkeKemX25519HkdfSha256),
                                  I2osp2(kHpkeKdfHkdfSha256), I2osp2(HpkeAeadId(aead))));
+}
+
+// The private half of DeriveKeyPair (RFC 9180 §7.1.3; X25519 needs no rejection sampling).
+absl::StatusOr<SecretBytes> DeriveSecretKey(absl::string_view ikm) {
+  ASSIGN_OR_RETURN(SecretBytes dkp_prk, KemKdf().Extract("", "dkp_prk", ikm));
+  return KemKdf().Expand(dkp_prk.view(), "sk", "", kX25519KeySize);
 }
 
 // DHKEM ExtractAndExpand (RFC 9180 §4.1).
@@ -163,9 +170,12 @@ absl::StatusOr<HpkeSender> SetupSender(AeadAlgorithm aead, const X25519PublicKey
                                        const X25519PrivateKey* sender, absl::string_view info,
                                        RandomSource* random) {
   ASSIGN_OR_RETURN(SecretBytes ikm, SecretBytes::Random(kX25519KeySize, random));
-  ASSIGN_OR_RETURN(X25519PrivateKey ephemeral, HpkeDeriveKeyPair(ikm.view()));
-  const Bytes& enc = ephemeral.public_key().raw();
-  ASSIGN_OR_RETURN(SecretBytes dh, ephemeral.ComputeSharedSecret(recipient));
+  // The ephemeral key as a bare OpenSSL key: it needs no key id or SPKI.
+  ASSIGN_OR_RETURN(SecretBytes ephemeral_raw, DeriveSecretKey(ikm.view()));
+  ASSIGN_OR_RETURN(internal::EvpPkeyPtr ephemeral,
+                   internal::PrivateKeyFromRaw(EVP_PKEY_X25519, "X25519", ephemeral_raw));
+  ASSIGN_OR_RETURN(Bytes enc, internal::RawPublicKeyOf(ephemeral.get()));
+  ASSIGN_OR_RETURN(SecretBytes dh, internal::X25519SharedSecret(ephemeral.get(), recipient));
   Bytes kem_context = absl::StrCat(enc, recipient.raw());
   if (sender != nullptr) {
     ASSIGN_OR_RETURN(SecretBytes dh_static, sender->ComputeSharedSecret(recipient));
@@ -253,8 +263,7 @@ absl::StatusOr<std::unique_ptr<HpkeContext>> SetupAuthRecipient(AeadAlgorithm ae
 }
 
 absl::StatusOr<X25519PrivateKey> HpkeDeriveKeyPair(absl::string_view ikm) {
-  ASSIGN_OR_RETURN(SecretBytes dkp_prk, KemKdf().Extract("", "dkp_prk", ikm));
-  ASSIGN_OR_RETURN(SecretBytes sk, KemKdf().Expand(dkp_prk.view(), "sk", "", kX25519KeySize));
+  ASSIGN_OR_RETURN(SecretBytes sk, DeriveSecretKey(ikm));
   return X25519PrivateKey::FromRaw(sk);
 }
 

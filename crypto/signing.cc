@@ -29,7 +29,7 @@ absl::StatusOr<Bytes> KeyIdFromSpki(absl::string_view spki_der) {
 
 absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromEvpPkey(internal::EvpPkeyPtr key) {
   ASSIGN_OR_RETURN(Bytes raw, internal::RawPublicKeyOf(key.get()));
-  ASSIGN_OR_RETURN(Bytes spki, internal::SpkiDerOf(key.get()));
+  Bytes spki = internal::SpkiDerFromRaw(EVP_PKEY_ED25519, raw);
   ASSIGN_OR_RETURN(Bytes key_id, KeyIdFromSpki(spki));
   return Ed25519PublicKey(internal::Share(std::move(key)), std::move(raw), std::move(spki),
                           std::move(key_id));

@@ -1,5 +1,7 @@
 #include "crypto/signing.h"
 
+#include <openssl/x509.h>
+
 #include <string>
 
 #include "crypto/hash.h"
@@ -94,6 +96,15 @@ TEST(Ed25519Test, KeyIdIsTruncatedSha256OfSpki) {
   // RFC 8410 SPKI: fixed 12-byte prefix, then the raw key.
   EXPECT_EQ(HexEncode(public_key.SpkiDer()),
             "302a300506032b6570032100" + HexEncode(public_key.raw()));
+  // ... exactly what OpenSSL's encoder writes.
+  internal::EvpPkeyPtr pkey(EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, internal::Uchar(public_key.raw()), public_key.raw().size()));
+  ASSERT_NE(pkey, nullptr);
+  unsigned char* der = nullptr;
+  const int size = i2d_PUBKEY(pkey.get(), &der);
+  ASSERT_GT(size, 0);
+  EXPECT_EQ(HexEncode(public_key.SpkiDer()), HexEncode(Bytes(reinterpret_cast<char*>(der), size)));
+  OPENSSL_free(der);
   ASSERT_OK_AND_ASSIGN(Sha256Digest digest, Sha256(public_key.SpkiDer()));
   EXPECT_EQ(public_key.KeyId(), DigestBytes(digest).substr(0, kKeyIdSize));
   EXPECT_EQ(public_key.KeyId().size(), kKeyIdSize);

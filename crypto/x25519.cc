@@ -14,7 +14,7 @@ using internal::OpenSslError;
 
 absl::StatusOr<X25519PublicKey> X25519PublicKey::FromEvpPkey(internal::EvpPkeyPtr key) {
   ASSIGN_OR_RETURN(Bytes raw, internal::RawPublicKeyOf(key.get()));
-  ASSIGN_OR_RETURN(Bytes spki, internal::SpkiDerOf(key.get()));
+  Bytes spki = internal::SpkiDerFromRaw(EVP_PKEY_X25519, raw);
   ASSIGN_OR_RETURN(Bytes key_id, KeyIdFromSpki(spki));
   return X25519PublicKey(internal::Share(std::move(key)), std::move(raw), std::move(spki),
                          std::move(key_id));
@@ -47,7 +47,13 @@ absl::StatusOr<X25519PrivateKey> X25519PrivateKey::FromRaw(const SecretBytes& ra
 
 absl::StatusOr<SecretBytes> X25519PrivateKey::ComputeSharedSecret(
     const X25519PublicKey& peer) const {
-  internal::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(key_.get(), nullptr));
+  return internal::X25519SharedSecret(key_.get(), peer);
+}
+
+namespace internal {
+
+absl::StatusOr<SecretBytes> X25519SharedSecret(EVP_PKEY* private_key, const X25519PublicKey& peer) {
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new(private_key, nullptr));
   if (ctx == nullptr) return OpenSslError("EVP_PKEY_CTX_new (X25519)");
   if (EVP_PKEY_derive_init(ctx.get()) != 1 ||
       EVP_PKEY_derive_set_peer(ctx.get(), peer.key_.get()) != 1) {
@@ -61,12 +67,14 @@ absl::StatusOr<SecretBytes> X25519PrivateKey::ComputeSharedSecret(
   static constexpr uint8_t kZero[kX25519KeySize] = {};
   if (derived != 1 || size != kX25519KeySize ||
       CRYPTO_memcmp(shared.data(), kZero, kX25519KeySize) == 0) {
-    internal::ClearOpenSslErrors();
+    ClearOpenSslErrors();
     return absl::InvalidArgumentError(
         absl::StrCat("X25519 refused public key ", HexEncode(peer.raw()),
                      ": it is a low-order point (the shared secret would be all zeros)"));
   }
   return shared;
 }
+
+}  // namespace internal
 
 }  // namespace enlace

@@ -19,6 +19,13 @@ namespace enlace {
 
 inline constexpr size_t kX25519KeySize = 32;
 
+class X25519PublicKey;
+namespace internal {
+// X25519(private_key, peer) with the low-order check of ComputeSharedSecret, for callers that
+// hold a bare OpenSSL key (HPKE's ephemeral key, which needs no key id or SPKI).
+absl::StatusOr<SecretBytes> X25519SharedSecret(EVP_PKEY* private_key, const X25519PublicKey& peer);
+}  // namespace internal
+
 class X25519PublicKey {
  public:
   // The 32-byte u-coordinate of RFC 7748 §5. INVALID_ARGUMENT if the size is wrong. (Low-order
@@ -45,6 +52,8 @@ class X25519PublicKey {
         key_id_(std::move(key_id)) {}
   static absl::StatusOr<X25519PublicKey> FromEvpPkey(internal::EvpPkeyPtr key);
   friend class X25519PrivateKey;
+  friend absl::StatusOr<SecretBytes> internal::X25519SharedSecret(EVP_PKEY* private_key,
+                                                                  const X25519PublicKey& peer);
 
   internal::SharedEvpPkey key_;
   Bytes raw_;

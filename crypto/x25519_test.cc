@@ -1,6 +1,9 @@
 #include "crypto/x25519.h"
 
+#include <openssl/x509.h>
+
 #include "crypto/hash.h"
+#include "crypto/internal/openssl_util.h"
 #include "crypto/signing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -53,6 +56,14 @@ TEST(X25519Test, SpkiRoundTripAndKeyId) {
   const X25519PublicKey& public_key = key.public_key();
   EXPECT_EQ(HexEncode(public_key.SpkiDer()),
             "302a300506032b656e032100" + HexEncode(public_key.raw()));
+  internal::EvpPkeyPtr pkey(EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_X25519, nullptr, internal::Uchar(public_key.raw()), public_key.raw().size()));
+  ASSERT_NE(pkey, nullptr);
+  unsigned char* der = nullptr;
+  const int size = i2d_PUBKEY(pkey.get(), &der);  // OpenSSL's encoder agrees
+  ASSERT_GT(size, 0);
+  EXPECT_EQ(HexEncode(public_key.SpkiDer()), HexEncode(Bytes(reinterpret_cast<char*>(der), size)));
+  OPENSSL_free(der);
   ASSERT_OK_AND_ASSIGN(X25519PublicKey parsed, X25519PublicKey::FromSpkiDer(public_key.SpkiDer()));
   EXPECT_EQ(parsed, public_key);
   ASSERT_OK_AND_ASSIGN(Sha256Digest digest, Sha256(public_key.SpkiDer()));

@@ -57,21 +57,22 @@ absl::StatusOr<EvpPkeyPtr> PublicKeyFromSpkiDer(int type, absl::string_view name
                                                    OBJ_nid2sn(EVP_PKEY_get_id(key.get())),
                                                    " key, expected ", name));
   }
-  ASSIGN_OR_RETURN(Bytes canonical, SpkiDerOf(key.get()));
-  if (canonical != der) {
+  ASSIGN_OR_RETURN(Bytes raw, RawPublicKeyOf(key.get()));
+  if (SpkiDerFromRaw(type, raw) != der) {
     return absl::InvalidArgumentError(
         absl::StrCat("the ", name, " SubjectPublicKeyInfo is not in canonical DER"));
   }
   return key;
 }
 
-absl::StatusOr<Bytes> SpkiDerOf(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  const int size = i2d_PUBKEY(key, &der);
-  if (size <= 0) return OpenSslError("encoding a SubjectPublicKeyInfo");
-  Bytes out(reinterpret_cast<const char*>(der), static_cast<size_t>(size));
-  OPENSSL_free(der);
-  return out;
+Bytes SpkiDerFromRaw(int type, absl::string_view raw32) {
+  // 30 2a: SEQUENCE (42), 30 05 06 03 2b 65 xx: AlgorithmIdentifier with OID 1.3.101.xx,
+  // 03 21 00: BIT STRING (33) with no unused bits.
+  const char oid_last = type == EVP_PKEY_ED25519 ? '\x70' : '\x6e';
+  Bytes der = {'\x30', '\x2a', '\x30',   '\x05', '\x06', '\x03',
+               '\x2b', '\x65', oid_last, '\x03', '\x21', '\x00'};
+  der.append(raw32.data(), raw32.size());
+  return der;
 }
 
 absl::StatusOr<Bytes> RawPublicKeyOf(EVP_PKEY* key) {
