@@ -61,21 +61,20 @@ TEST(NodeConfigTest, BadEnumValueNamesTheLine) {
 }
 
 TEST(NodeConfigTest, BadValuesAreAllReportedWithLineAndField) {
-  std::string text =
-      R"pb(participant_id: "node/XX"
-           data_dir: "d"
-           hub { address: "hub.example" root_certificate: "r" certificate: "c" private_key: "k" }
-           keys {
-             signing_key_files: "s"
-             encryption_key_files: "e"
-             passphrase_file: "p"
-             passphrase_env: "E"
-           }
-           users { os_user: "ana" role: NODE_ROLE_CASE_WORKER }
-           users { os_user: "ana" role: NODE_ROLE_INVESTIGATOR }
-           language: "fr"
-           time_zone: "Mars/Olympus"
-      )pb";
+  // clang-format off
+  std::string text = R"pb(participant_id: "node/XX"
+data_dir: "d"
+hub {
+  address: "hub.example"
+  root_certificate: "r" certificate: "c" private_key: "k"
+}
+keys { signing_key_files: "s" encryption_key_files: "e" passphrase_file: "p" passphrase_env: "E" }
+users { os_user: "ana" role: NODE_ROLE_CASE_WORKER }
+users { os_user: "ana" role: NODE_ROLE_INVESTIGATOR }
+language: "fr"
+time_zone: "Mars/Olympus"
+)pb";
+  // clang-format on
   absl::StatusOr<v1::NodeConfig> config = ParseNodeConfig(text, "node.conf", "/etc");
   ASSERT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid")));
   const std::string message(config.status().message());
