@@ -122,6 +122,7 @@ const json& GroupKey(const json& group) {
 // One Wycheproof algorithm: how to run a case of a group. `skip_group` returns a reason to skip
 // a whole group (parameters outside this algorithm, e.g. Ed448 in an EDDSA file) or "".
 struct WycheproofAlgorithm {
+  const char* group_type;  // the group "type" whose encoding this runner reads, e.g. "XdhComp"
   std::function<std::string(const json& group)> skip_group;
   std::function<Outcome(const json& group, const json& test, Bytes* expected)> run;
   const char* must_reject_flag = nullptr;
@@ -216,6 +217,7 @@ absl::StatusOr<WycheproofAlgorithm> AlgorithmOf(const json& file) {
   const std::string algorithm = file.value("algorithm", "");
   if (algorithm == "XDH") {
     return WycheproofAlgorithm{
+        "XdhComp",
         [](const json& group) {
           const std::string curve = group.value("curve", "curve25519");
           return curve == "curve25519" ? "" : absl::StrCat("curve ", curve, " (only X25519)");
@@ -224,6 +226,7 @@ absl::StatusOr<WycheproofAlgorithm> AlgorithmOf(const json& file) {
   }
   if (algorithm == "EDDSA") {
     return WycheproofAlgorithm{
+        "EddsaVerify",
         [](const json& group) {
           const std::string curve = GroupKey(group).value("curve", "edwards25519");
           return curve == "edwards25519" ? "" : absl::StrCat("curve ", curve, " (only Ed25519)");
@@ -232,14 +235,14 @@ absl::StatusOr<WycheproofAlgorithm> AlgorithmOf(const json& file) {
   }
   if (algorithm == "AES-GCM" || algorithm == "CHACHA20-POLY1305") {
     const bool chacha = algorithm == "CHACHA20-POLY1305";
-    return WycheproofAlgorithm{SkipAeadGroup,
+    return WycheproofAlgorithm{"AeadTest", SkipAeadGroup,
                                [chacha](const json&, const json& test, Bytes* expected) {
                                  return RunAead(chacha, test, expected);
                                }};
   }
-  if (algorithm == "HKDF-SHA-256") return WycheproofAlgorithm{NoSkip, RunHkdf};
-  if (algorithm == "HMACSHA256") return WycheproofAlgorithm{NoSkip, RunHmac};
-  if (algorithm == "ECDSA") return WycheproofAlgorithm{SkipEcdsaGroup, RunEcdsa};
+  if (algorithm == "HKDF-SHA-256") return WycheproofAlgorithm{"HkdfTest", NoSkip, RunHkdf};
+  if (algorithm == "HMACSHA256") return WycheproofAlgorithm{"MacTest", NoSkip, RunHmac};
+  if (algorithm == "ECDSA") return WycheproofAlgorithm{"EcdsaVerify", SkipEcdsaGroup, RunEcdsa};
   return absl::InvalidArgumentError(absl::StrCat(
       "unsupported Wycheproof algorithm '", algorithm,
       "' (supported: XDH, EDDSA, AES-GCM, CHACHA20-POLY1305, HKDF-SHA-256, HMACSHA256, ECDSA)"));
@@ -256,7 +259,12 @@ absl::Status RunWycheproof(const json& file, Judge& judge) {
       judge.Fail("group", "malformed test group (no \"tests\" array)");
       continue;
     }
-    const std::string skip = algorithm->skip_group(group);
+    // Other encodings of the same algorithm (e.g. XdhAsnComp, EcdsaP1363Verify) are not read.
+    const std::string type = group.value("type", algorithm->group_type);
+    const std::string skip =
+        type != algorithm->group_type
+            ? absl::StrCat("group type ", type, " (this runner reads ", algorithm->group_type, ")")
+            : algorithm->skip_group(group);
     for (const auto& test : group["tests"]) {
       const std::string where =
           absl::StrCat("tcId ", test.is_object() ? test.value("tcId", -1) : -1);

@@ -100,6 +100,12 @@ TEST_F(VectorRunnerTest, FileLevelErrors) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an array")));
   EXPECT_THAT(RunVectorFile(VectorFormat::kHpke, dir_.Sub("missing.json"), output_),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing.json")));
+  // Another encoding of the same algorithm is skipped, not misread; nothing left is an error.
+  nlohmann::json p1363 = LoadVectors("wycheproof/ecdsa_secp256r1_sha256_test.json");
+  for (auto& group : p1363["testGroups"]) group["type"] = "EcdsaP1363Verify";
+  EXPECT_THAT(Run(VectorFormat::kWycheproof, p1363),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no applicable")));
+  EXPECT_THAT(output_.str(), HasSubstr("skipped tcId 1: group type EcdsaP1363Verify"));
   // A malformed case is a failure, not a crash.
   ASSERT_OK_AND_ASSIGN(
       VectorTally tally,
