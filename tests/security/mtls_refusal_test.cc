@@ -344,9 +344,10 @@ TEST_F(MtlsRefusalTest, NodeCertificatePresentedAsTheHubIsRefused) {
                 .status());
 }
 
-TEST_F(MtlsRefusalTest, Tls11IsRefused) {
-  const CommandResult control = SClient("-tls1_3");
-  EXPECT_THAT(control.output, HasSubstr("TLSv1.3")) << control.output;
+TEST_F(MtlsRefusalTest, Tls13IsPreferredAndTls11Refused) {
+  // Control: a client offering everything gets TLS 1.3 with an AEAD suite.
+  const CommandResult control = SClient("");
+  EXPECT_THAT(control.output, HasSubstr("New, TLSv1.3, Cipher is TLS_AES_")) << control.output;
   const CommandResult tls11 = SClient("-tls1_1 -cipher DEFAULT@SECLEVEL=0");
   EXPECT_NE(tls11.exit_code, 0) << tls11.output;
   EXPECT_THAT(tls11.output, HasSubstr("Cipher is (NONE)")) << tls11.output;
