@@ -4,6 +4,7 @@
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 
 #include <cstdlib>
@@ -75,13 +76,14 @@ absl::StatusOr<ParticipantId> CheckMaterial(const TlsMaterial& material, absl::T
 
 std::shared_ptr<grpc::experimental::StaticDataCertificateProvider> ProviderFor(
     const TlsMaterial& material) {
-  // gRPC keeps its own copy of the key for the life of the credentials.
-  grpc::experimental::IdentityKeyCertPair pair;
-  pair.private_key = std::string(material.private_key_pem.view());
-  pair.certificate_chain = material.certificate_pem;
+  // gRPC takes the key as a std::string and keeps its own copy for the life of the
+  // credentials; ours is wiped as soon as it has been handed over.
+  std::vector<grpc::experimental::IdentityKeyCertPair> pairs(1);
+  pairs[0].private_key = std::string(material.private_key_pem.view());
+  pairs[0].certificate_chain = material.certificate_pem;
   auto provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-      material.root_certificate_pem,
-      std::vector<grpc::experimental::IdentityKeyCertPair>{std::move(pair)});
+      material.root_certificate_pem, pairs);
+  OPENSSL_cleanse(pairs[0].private_key.data(), pairs[0].private_key.size());
   return provider;
 }
 
