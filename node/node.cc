@@ -145,6 +145,10 @@ Node::Node(NodeOptions options, Keystore keys, HubPort* hub)
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, Keystore keys,
                                                    HubPort* hub) {
+  if (!options.root.has_value()) {
+    return absl::InvalidArgumentError(
+        "NodeOptions.root (the network root certificate) is required");
+  }
   std::unique_ptr<Node> node(new Node(std::move(options), std::move(keys), hub));
   const v1::NodeConfig& config = node->options_.config;
   ASSIGN_OR_RETURN(node->store_,
@@ -156,7 +160,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, Keystore
   if (version.has_value() && !absl::SimpleAtoi(*version, &min_version)) {
     return absl::DataLossError("the stored directory version is damaged");
   }
-  node->directory_ = std::make_unique<DirectoryVerifier>(node->options_.root, min_version);
+  node->directory_ = std::make_unique<DirectoryVerifier>(*node->options_.root, min_version);
   ASSIGN_OR_RETURN(absl::optional<std::string> signed_directory,
                    node->store_->GetState(kDirectoryState));
   if (signed_directory.has_value()) {

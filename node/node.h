@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "base/env.h"
 #include "domain/labels.h"
 #include "enlace/v1/hub_service.pb.h"
@@ -53,7 +54,7 @@ namespace enlace::node {
 struct NodeOptions {
   v1::NodeConfig config;  // as LoadNodeConfig returns it (checked, defaults filled)
   Env env;
-  Certificate root;  // the network root: the directory's trust anchor
+  absl::optional<Certificate> root;  // the network root: the directory's trust anchor (required)
   rocksdb::Env* rocksdb_env = nullptr;
   CasePolicies policies;
   // The local account the daemon runs as (named in the access log for its own decryptions).
