@@ -1,0 +1,175 @@
+#include "auditor/verify.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "auditlog/event.h"
+#include "auditor/export.h"
+#include "base/status_macros.h"
+
+namespace enlace::auditor {
+namespace {
+
+using auditlog::Hash;
+using auditlog::HashView;
+using auditlog::TreeHead;
+
+std::string Hex(const Hash& h) { return HexEncode(HashView(h)); }
+
+Divergence AtEntry(uint64_t index, std::string what, std::string expected = "",
+                   std::string found = "") {
+  return Divergence{absl::StrCat("entry ", index), std::move(what), std::move(expected),
+                    std::move(found), index};
+}
+
+}  // namespace
+
+std::string Divergence::ToString() const {
+  std::string out = absl::StrCat(where, ": ", what);
+  if (!expected.empty()) absl::StrAppend(&out, "\n  expected: ", expected);
+  if (!found.empty()) absl::StrAppend(&out, "\n  found:    ", found);
+  return out;
+}
+
+absl::StatusOr<VerifyResult> VerifyExport(absl::string_view dir,
+                                          const std::optional<Ed25519PublicKey>& expected_key) {
+  VerifyResult result;
+  auto fail = [&result](Divergence divergence) -> absl::StatusOr<VerifyResult> {
+    result.divergence = std::move(divergence);
+    return std::move(result);
+  };
+
+  absl::StatusOr<std::optional<Ed25519PublicKey>> key = ReadLogKey(dir);
+  if (absl::IsUnavailable(key.status())) return key.status();
+  if (!key.ok()) return fail({kLogInfoFile, std::string(key.status().message()), "", "", {}});
+  absl::StatusOr<std::vector<TreeHead>> heads = ReadTreeHeads(dir);
+  if (absl::IsUnavailable(heads.status())) return heads.status();
+  if (!heads.ok()) {
+    return fail({kTreeHeadsFile, std::string(heads.status().message()), "", "", {}});
+  }
+  for (const TreeHead& head : *heads)
+    result.saved_size = std::max(result.saved_size, head.tree_size);
+  ASSIGN_OR_RETURN(EntryReader reader, EntryReader::Open(dir));
+  if (!key->has_value()) {
+    return fail({kLogInfoFile,
+                 "missing: this is not an export directory (fetch writes log.json first)",
+                 "",
+                 "",
+                 {}});
+  }
+  const Ed25519PublicKey& log_key = **key;
+  result.log_key = log_key;
+  if (expected_key.has_value() && *expected_key != log_key) {
+    return fail({kLogInfoFile,
+                 "the pinned log key is not the expected one",
+                 HexEncode(expected_key->raw()),
+                 HexEncode(log_key.raw()),
+                 {}});
+  }
+
+  ASSIGN_OR_RETURN(auditlog::MerkleHasher hasher, auditlog::MerkleHasher::Create());
+  auditlog::CompactRange range;
+  size_t next_head = 0;
+  // Checks every head due at the current size; the first that fails is the divergence.
+  auto check_heads = [&]() -> absl::StatusOr<std::optional<Divergence>> {
+    while (next_head < heads->size() && (*heads)[next_head].tree_size <= range.size()) {
+      const TreeHead& head = (*heads)[next_head];
+      const std::string where =
+          absl::StrCat("tree head ", next_head + 1, " (size ", head.tree_size, ")");
+      const TreeHead* previous = next_head > 0 ? &(*heads)[next_head - 1] : nullptr;
+      if (previous != nullptr && head.tree_size <= previous->tree_size) {
+        return Divergence{where,
+                          "tree heads must be saved in increasing size",
+                          absl::StrCat("a size above ", previous->tree_size),
+                          absl::StrCat(head.tree_size),
+                          {}};
+      }
+      if (previous != nullptr && head.timestamp_ms < previous->timestamp_ms) {
+        return Divergence{where,
+                          "the head is dated before the previous head",
+                          absl::StrCat("timestamp_ms >= ", previous->timestamp_ms),
+                          absl::StrCat(head.timestamp_ms),
+                          {}};
+      }
+      absl::Status signature = auditlog::VerifyTreeHeadSignature(head, log_key);
+      if (!signature.ok()) {
+        return Divergence{where, std::string(signature.message()), "", "", {}};
+      }
+      ASSIGN_OR_RETURN(Hash root, range.Root(hasher));
+      if (root != head.root_hash) {
+        std::string what = absl::StrCat("the root recomputed from entries 0..", head.tree_size - 1,
+                                        " is not the signed root");
+        if (previous != nullptr) {
+          absl::StrAppend(&what, "; entries 0..", previous->tree_size - 1,
+                          " match the head of size ", previous->tree_size,
+                          ", so the difference lies in entries ", previous->tree_size, "..",
+                          head.tree_size - 1);
+        }
+        return Divergence{where, std::move(what), Hex(head.root_hash), Hex(root), {}};
+      }
+      ++result.tree_heads;
+      result.latest_head = head;
+      result.covered_entries = range.size();
+      result.covered_bytes = reader.offset();
+      result.covered_range = range;
+      ++next_head;
+    }
+    return std::nullopt;
+  };
+
+  ASSIGN_OR_RETURN(std::optional<Divergence> at_start, check_heads());
+  if (at_start.has_value()) return fail(*std::move(at_start));
+  while (true) {
+    const uint64_t index = reader.index();
+    absl::StatusOr<std::optional<EntryReader::Entry>> entry = reader.Next();
+    if (absl::IsUnavailable(entry.status())) return entry.status();
+    if (!entry.ok()) return fail(AtEntry(index, std::string(entry.status().message())));
+    if (!entry->has_value()) break;
+    ASSIGN_OR_RETURN(Hash leaf_hash, hasher.HashLeaf((*entry)->leaf));
+    if (!(*entry)->recorded_hash.has_value()) {
+      return fail(AtEntry(index,
+                          absl::StrCat("leaf_hashes.bin records only ", reader.recorded_hashes(),
+                                       " entries; entries.bin has more"),
+                          "a recorded leaf hash", Hex(leaf_hash)));
+    }
+    if (*(*entry)->recorded_hash != leaf_hash) {
+      return fail(AtEntry(index,
+                          "the entry's leaf hash differs from the one recorded when it was "
+                          "fetched",
+                          Hex(*(*entry)->recorded_hash), Hex(leaf_hash)));
+    }
+    absl::StatusOr<v1::AuditEvent> event = auditlog::DecodeLeaf((*entry)->leaf);
+    if (!event.ok()) {
+      return fail(
+          AtEntry(index, absl::StrCat("not a canonical audit event: ", event.status().message())));
+    }
+    RETURN_IF_ERROR(range.Append(leaf_hash, hasher));
+    result.entries = range.size();
+    result.read_bytes = reader.offset();
+    result.read_range = range;
+    ASSIGN_OR_RETURN(std::optional<Divergence> at_head, check_heads());
+    if (at_head.has_value()) return fail(*std::move(at_head));
+  }
+  ASSIGN_OR_RETURN(std::optional<Hash> missing, reader.RecordedHashPastTheEnd());
+  if (missing.has_value()) {
+    return fail(AtEntry(reader.index(), "the entry is missing from entries.bin", Hex(*missing),
+                        "the end of entries.bin"));
+  }
+  if (next_head < heads->size()) {
+    const TreeHead& head = (*heads)[next_head];
+    return fail({absl::StrCat("tree head ", next_head + 1, " (size ", head.tree_size, ")"),
+                 absl::StrCat("the head covers ", head.tree_size, " entries but the export holds ",
+                              range.size()),
+                 absl::StrCat(head.tree_size, " entries"), absl::StrCat(range.size(), " entries"),
+                 range.size()});
+  }
+  if (reader.partial_hash()) {
+    return fail(AtEntry(reader.index(), "leaf_hashes.bin ends with a partial hash",
+                        "whole 32-byte hashes", "a cut-off hash"));
+  }
+  return result;
+}
+
+}  // namespace enlace::auditor

@@ -1,0 +1,69 @@
+// `enlace-audit verify`: checks an export directory (auditor/export.h) from its bytes alone.
+//
+// One pass in log order. For every entry: its record is whole and bounded, its leaf hash
+// equals the one recorded when it was fetched, and it decodes as a canonical audit event. At
+// every saved tree head: the head names the pinned log key and its signature verifies, sizes
+// increase and times do not go back, and the root recomputed from entries 0..size-1 (RFC 9162)
+// equals the signed root. Since every head's root is recomputed from one sequence of entries,
+// all saved heads are consistent with each other exactly when they all match.
+//
+// The FIRST thing that does not hold, in log order, is reported precisely (where, what,
+// expected, found); nothing after it is trusted.
+#ifndef ENLACE_AUDITOR_VERIFY_H_
+#define ENLACE_AUDITOR_VERIFY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "auditlog/merkle.h"
+#include "auditlog/tree_head.h"
+#include "crypto/signing.h"
+
+namespace enlace::auditor {
+
+struct Divergence {
+  std::string where;  // "entry 41", "tree head 3 (size 120)", "log.json", ...
+  std::string what;   // what does not hold
+  std::string expected;
+  std::string found;
+  std::optional<uint64_t> entry_index;  // for divergences at an entry
+
+  std::string ToString() const;
+};
+
+struct VerifyResult {
+  std::optional<Divergence> divergence;  // the first one; nullopt if none
+  std::optional<Ed25519PublicKey> log_key;
+  uint64_t entries = 0;     // whole records read before the end or the divergence
+  uint64_t tree_heads = 0;  // heads checked and found good
+  std::optional<auditlog::TreeHead> latest_head;  // the last good head
+
+  // Entries up to the last good head (covered), and the bytes of entries.bin they take.
+  uint64_t covered_entries = 0;
+  uint64_t covered_bytes = 0;
+  auditlog::CompactRange covered_range;
+  // All entries read (covered or not) while no divergence was found.
+  uint64_t read_bytes = 0;
+  auditlog::CompactRange read_range;
+
+  // The largest size among the saved heads, good or not: what fetch may not rewrite.
+  uint64_t saved_size = 0;
+
+  // Entries past the latest good head (an interrupted fetch), not verified by any signature.
+  uint64_t uncovered_entries() const { return entries - covered_entries; }
+  // Everything holds and every entry is covered by a signed head.
+  bool ok() const { return !divergence.has_value() && uncovered_entries() == 0; }
+};
+
+// Verifies the export in `dir`. `expected_key`, when given, must be the key pinned in log.json.
+// Integrity findings are in the result; the status is an error only when the directory cannot
+// be read at all (e.g. permissions).
+absl::StatusOr<VerifyResult> VerifyExport(
+    absl::string_view dir, const std::optional<Ed25519PublicKey>& expected_key = std::nullopt);
+
+}  // namespace enlace::auditor
+
+#endif  // ENLACE_AUDITOR_VERIFY_H_

@@ -1,0 +1,261 @@
+// Offline verification of an export, and the tamper table on the export's files: each change is
+// found by VerifyExport and by `enlace-audit verify`, which names the first divergence.
+#include "auditor/verify.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "auditlog/event.h"
+#include "auditor/export.h"
+#include "auditor/testing/export_fixture.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace enlace::auditor {
+namespace {
+
+using ::enlace::auditlog::TreeHead;
+using ::enlace::auditor::testing::AuditToolPath;
+using ::enlace::auditor::testing::CopyDirectory;
+using ::enlace::auditor::testing::ExportFixture;
+using ::enlace::auditor::testing::LeafHashOf;
+using ::enlace::auditor::testing::ReadHashes;
+using ::enlace::auditor::testing::ReadRecords;
+using ::enlace::auditor::testing::ReadText;
+using ::enlace::auditor::testing::RunProgram;
+using ::enlace::auditor::testing::RunResult;
+using ::enlace::auditor::testing::WriteHashes;
+using ::enlace::auditor::testing::WriteRecords;
+using ::enlace::auditor::testing::WriteText;
+using ::testing::HasSubstr;
+using ::testing::Optional;
+
+class VerifyTest : public ExportFixture {
+ protected:
+  // An export with two saved heads (sizes 25 and 40) of a 40-entry log.
+  void SetUp() override {
+    ExportFixture::SetUp();
+    good_ = dir_.Sub("good");
+    GrowTo(25);
+    ASSERT_OK_AND_ASSIGN(FetchResult first, FetchInto(good_));
+    EXPECT_EQ(first.entries_fetched, 25u);
+    GrowTo(40);
+    ASSERT_OK_AND_ASSIGN(FetchResult second, FetchInto(good_));
+    EXPECT_EQ(second.entries_before, 25u);
+    EXPECT_EQ(second.entries_fetched, 15u);
+  }
+
+  // A copy of the good export changed by `tamper`.
+  std::string Tampered(const std::string& name,
+                       const std::function<void(const std::string&)>& tamper) {
+    const std::string dir = dir_.Sub(name);
+    CopyDirectory(good_, dir);
+    tamper(dir);
+    return dir;
+  }
+
+  std::string good_;
+};
+
+TEST_F(VerifyTest, AGoodExportVerifies) {
+  ASSERT_OK_AND_ASSIGN(VerifyResult result, VerifyExport(good_));
+  EXPECT_TRUE(result.ok()) << result.divergence->ToString();
+  EXPECT_EQ(result.entries, 40u);
+  EXPECT_EQ(result.tree_heads, 2u);
+  EXPECT_EQ(result.covered_entries, 40u);
+  ASSERT_TRUE(result.latest_head.has_value());
+  ASSERT_OK_AND_ASSIGN(TreeHead latest, log_->LatestTreeHead());
+  EXPECT_EQ(*result.latest_head, latest);
+  EXPECT_EQ(ReadRecords(good_).size(), 40u);
+
+  const RunResult run = RunProgram({AuditToolPath(), "verify", good_});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("OK: 40 entries and 2 tree heads"));
+  // The expected key may be required explicitly.
+  const RunResult with_key =
+      RunProgram({AuditToolPath(), "verify", "--log-key", HexEncode(log_->public_key().raw()), good_});
+  EXPECT_EQ(with_key.exit_code, 0) << with_key.output;
+  const RunResult json = RunProgram({AuditToolPath(), "verify", "--json", good_});
+  EXPECT_EQ(json.exit_code, 0);
+  EXPECT_THAT(json.output, HasSubstr("\"ok\": true"));
+}
+
+struct TamperCase {
+  std::string name;
+  std::function<void(const std::string& dir)> tamper;
+  std::string where;     // Divergence::where
+  std::string what;      // a part of Divergence::what
+  std::string expected;  // Divergence::expected ("" = not checked)
+  std::string found;     // Divergence::found ("" = not checked)
+};
+
+TEST_F(VerifyTest, EveryTamperIsFoundAndNamed) {
+  const std::vector<Bytes> records = ReadRecords(good_);
+  const std::vector<Bytes> hashes = ReadHashes(good_);
+  const std::string heads_text = ReadText(good_ + "/tree_heads.jsonl");
+  ASSERT_OK_AND_ASSIGN(std::vector<TreeHead> heads, ReadTreeHeads(good_));
+  ASSERT_EQ(heads.size(), 2u);
+  // A different history from entry 20 on, signed by the real key (a fork).
+  std::vector<Bytes> forked = records;
+  for (size_t i = 20; i < forked.size(); ++i) {
+    forked[i] = *auditlog::EncodeLeaf(auditlog::testing::MessageEvent(1000 + i));
+  }
+  auditlog::InMemoryTree fork_tree(*auditlog::MerkleHasher::Create());
+  for (const Bytes& leaf : forked) ASSERT_OK(fork_tree.AppendLeaf(leaf));
+  ASSERT_OK_AND_ASSIGN(auditlog::Hash fork_root, fork_tree.Root());
+  ASSERT_OK_AND_ASSIGN(Ed25519PrivateKey key, auditlog::testing::TestLogKey());
+  ASSERT_OK_AND_ASSIGN(
+      TreeHead fork_head,
+      auditlog::SignTreeHead(40, fork_root, absl::FromUnixMillis(heads[1].timestamp_ms), key));
+  ASSERT_OK_AND_ASSIGN(Ed25519PrivateKey other_key, auditlog::testing::TestLogKey(2));
+  ASSERT_OK_AND_ASSIGN(
+      TreeHead foreign_head,
+      auditlog::SignTreeHead(40, heads[1].root_hash, absl::FromUnixMillis(heads[1].timestamp_ms),
+                             other_key));
+  foreign_head.log_id = heads[1].log_id;  // claims to be this log's head
+  auto hex_hash = [](const Bytes& h) { return HexEncode(h); };
+
+  const std::vector<TamperCase> cases = {
+      {"one byte of a leaf",
+       [&](const std::string& dir) {
+         std::vector<Bytes> r = records;
+         r[7][5] ^= 0x01;
+         WriteRecords(dir, r);
+       },
+       "entry 7", "differs from the one recorded", hex_hash(hashes[7]), ""},
+      {"an entry deleted",
+       [&](const std::string& dir) {
+         std::vector<Bytes> r = records;
+         r.erase(r.begin() + 7);
+         WriteRecords(dir, r);
+       },
+       "entry 7", "differs from the one recorded", hex_hash(hashes[7]),
+       hex_hash(LeafHashOf(records[8]))},
+      {"an entry deleted with its hash",
+       [&](const std::string& dir) {
+         std::vector<Bytes> r = records;
+         std::vector<Bytes> h = hashes;
+         r.erase(r.begin() + 7);
+         h.erase(h.begin() + 7);
+         WriteRecords(dir, r);
+         WriteHashes(dir, h);
+       },
+       "tree head 1 (size 25)", "is not the signed root",
+       HexEncode(auditlog::HashView(heads[0].root_hash)), ""},
+      {"two entries swapped",
+       [&](const std::string& dir) {
+         std::vector<Bytes> r = records;
+         std::swap(r[7], r[30]);
+         WriteRecords(dir, r);
+       },
+       "entry 7", "differs from the one recorded", hex_hash(hashes[7]),
+       hex_hash(LeafHashOf(records[30]))},
+      {"truncated and regrown with other entries (a fork)",
+       [&](const std::string& dir) {
+         std::vector<Bytes> h;
+         for (const Bytes& leaf : forked) h.push_back(LeafHashOf(leaf));
+         WriteRecords(dir, forked);
+         WriteHashes(dir, h);
+       },
+       "tree head 1 (size 25)", "the root recomputed from entries 0..24 is not the signed root",
+       HexEncode(auditlog::HashView(heads[0].root_hash)), ""},
+      {"a fork with a head signed for it",
+       [&](const std::string& dir) {
+         std::vector<Bytes> h;
+         for (const Bytes& leaf : forked) h.push_back(LeafHashOf(leaf));
+         WriteRecords(dir, forked);
+         WriteHashes(dir, h);
+         WriteText(dir + "/tree_heads.jsonl",
+                   TreeHeadToJson(heads[0]) + "\n" + TreeHeadToJson(fork_head) + "\n");
+       },
+       "tree head 1 (size 25)", "is not the signed root", "", ""},
+      {"a tree head replaced by another key's",
+       [&](const std::string& dir) {
+         WriteText(dir + "/tree_heads.jsonl",
+                   TreeHeadToJson(heads[0]) + "\n" + TreeHeadToJson(foreign_head) + "\n");
+       },
+       "tree head 2 (size 40)", "signature does not verify", "", ""},
+      {"a tree head moved to another size",
+       [&](const std::string& dir) {
+         TreeHead moved = heads[1];
+         moved.tree_size = 39;
+         WriteText(dir + "/tree_heads.jsonl",
+                   TreeHeadToJson(heads[0]) + "\n" + TreeHeadToJson(moved) + "\n");
+       },
+       "tree head 2 (size 39)", "signature does not verify", "", ""},
+      {"the last entries cut off",
+       [&](const std::string& dir) {
+         WriteRecords(dir, std::vector<Bytes>(records.begin(), records.end() - 3));
+       },
+       "entry 37", "missing from entries.bin", hex_hash(hashes[37]), "the end of entries.bin"},
+      {"a record cut in the middle",
+       [&](const std::string& dir) {
+         std::string data = ReadText(dir + "/entries.bin");
+         WriteText(dir + "/entries.bin", data.substr(0, data.size() - 10));
+       },
+       "entry 39", "cut short", "", ""},
+      {"a garbled tree heads file",
+       [&](const std::string& dir) { WriteText(dir + "/tree_heads.jsonl", heads_text + "{\n"); },
+       "tree_heads.jsonl", "line 3", "", ""},
+      {"another log key pinned",
+       [&](const std::string& dir) { ASSERT_OK(WriteLogKey(dir, other_key.public_key())); },
+       "tree head 1 (size 25)", "names log", "", ""},
+  };
+  for (const TamperCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string dir = Tampered(std::to_string(&c - cases.data()), c.tamper);
+    ASSERT_OK_AND_ASSIGN(VerifyResult result, VerifyExport(dir));
+    ASSERT_TRUE(result.divergence.has_value());
+    EXPECT_FALSE(result.ok());
+    EXPECT_EQ(result.divergence->where, c.where);
+    EXPECT_THAT(result.divergence->what, HasSubstr(c.what));
+    if (!c.expected.empty()) {
+      EXPECT_EQ(result.divergence->expected, c.expected);
+    }
+    if (!c.found.empty()) {
+      EXPECT_EQ(result.divergence->found, c.found);
+    }
+
+    const RunResult run = RunProgram({AuditToolPath(), "verify", dir});
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("FAILED: first divergence at " + c.where));
+    if (!c.expected.empty()) {
+      EXPECT_THAT(run.output, HasSubstr("expected: " + c.expected));
+    }
+  }
+}
+
+TEST_F(VerifyTest, AnEntryIndexIsGivenForEntryDivergences) {
+  const std::string dir = Tampered("byte", [](const std::string& d) {
+    std::vector<Bytes> r = ReadRecords(d);
+    r[12][3] ^= 0x40;
+    WriteRecords(d, r);
+  });
+  ASSERT_OK_AND_ASSIGN(VerifyResult result, VerifyExport(dir));
+  ASSERT_TRUE(result.divergence.has_value());
+  EXPECT_THAT(result.divergence->entry_index, Optional(12u));
+  // What came before the divergence is reported as verified.
+  EXPECT_EQ(result.entries, 12u);
+  EXPECT_EQ(result.tree_heads, 0u);
+  const RunResult json = RunProgram({AuditToolPath(), "verify", "--json", dir});
+  EXPECT_EQ(json.exit_code, 1);
+  EXPECT_THAT(json.output, HasSubstr("\"entry_index\": 12"));
+}
+
+TEST_F(VerifyTest, AWrongExpectedKeyIsAFailureAndBadFlagsCannotRun) {
+  ASSERT_OK_AND_ASSIGN(Ed25519PrivateKey other, auditlog::testing::TestLogKey(3));
+  const RunResult run =
+      RunProgram({AuditToolPath(), "verify", "--log-key", HexEncode(other.public_key().raw()), good_});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("the pinned log key is not the expected one"));
+  EXPECT_EQ(RunProgram({AuditToolPath(), "verify", dir_.Sub("missing")}).exit_code, 2);
+  EXPECT_EQ(RunProgram({AuditToolPath(), "verify", "--log-key", "zz", good_}).exit_code, 2);
+  const RunResult empty = RunProgram({AuditToolPath(), "verify", dir_.path()});
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_THAT(empty.output, HasSubstr("not an export directory"));
+}
+
+}  // namespace
+}  // namespace enlace::auditor
