@@ -178,8 +178,9 @@ absl::StatusOr<FetchResult> Fetch(v1::AuditLog::StubInterface* stub, absl::strin
     for (const v1::LogEntry& entry : page.entries()) {
       if (range.size() == head->tree_size) break;  // the hub signed more meanwhile
       if (entry.index() != range.size()) {
-        return absl::DataLossError(absl::StrCat("the hub returned entry ", entry.index(),
-                                                " where entry ", range.size(), " was due"));
+        return absl::DataLossError(absl::StrCat(
+            "the hub returned entry ", entry.index(), " where entry ", range.size(),
+            " was due (only auditors see every entry: is this an auditor's certificate?)"));
       }
       ASSIGN_OR_RETURN(Hash leaf_hash, hasher.HashLeaf(entry.leaf()));
       RETURN_IF_ERROR(writer.Append(entry.leaf(), leaf_hash));
