@@ -3,6 +3,7 @@
 #include <string>
 
 #include "base/bytes.h"
+#include "crypto/hash.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -70,6 +71,9 @@ TEST(LeafEncodingTest, WorkedExample) {
       "0008"
       "00000000000005fc";  // envelope_size
   EXPECT_EQ(HexEncode(leaf), expected);
+  ASSERT_OK_AND_ASSIGN(Sha256Digest leaf_hash, Sha256(std::string(1, '\0') + leaf));
+  EXPECT_EQ(HexEncode(DigestBytes(leaf_hash)),
+            "758ac8805b19520c53496c7394df7c2f2cbb8a9571df8c7502cf525dbfe39f99");
   ASSERT_OK_AND_ASSIGN(v1::AuditEvent decoded, DecodeLeaf(leaf));
   EXPECT_EQ(Serialized(decoded), Serialized(Submitted()));
 }
