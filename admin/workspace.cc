@@ -132,21 +132,6 @@ std::pair<std::string, std::string> DefaultDisplayNames(const ParticipantId& id)
   return {id.str(), id.str()};
 }
 
-v1::ParticipantRole ProtoRole(Role role) {
-  switch (role) {
-    case Role::kHub:
-      return v1::PARTICIPANT_ROLE_HUB;
-    case Role::kNode:
-      return v1::PARTICIPANT_ROLE_NODE;
-    case Role::kAdmin:
-      return v1::PARTICIPANT_ROLE_ADMIN;
-    case Role::kAuditor:
-      return v1::PARTICIPANT_ROLE_AUDITOR;
-    case Role::kObserver:
-      return v1::PARTICIPANT_ROLE_OBSERVER;
-  }
-  return v1::PARTICIPANT_ROLE_UNSPECIFIED;
-}
 
 // Who may be encrypted to: never the hub (it relays what it cannot read) nor auditors (they see
 // metadata only).
@@ -470,7 +455,7 @@ absl::StatusOr<BundleResult> Workspace::Enrol(const ParticipantId& id, const Enr
 
   v1::DirectoryParticipant entry;
   entry.set_id(id.str());
-  entry.set_role(ProtoRole(id.role()));
+  entry.set_role(RoleToProto(id.role()));
   entry.set_status(v1::PARTICIPANT_STATUS_ACTIVE);
   const auto [default_es, default_en] = DefaultDisplayNames(id);
   entry.set_display_name_es(options.display_name_es.empty() ? default_es : options.display_name_es);

@@ -16,22 +16,6 @@ absl::Status Inconsistent(absl::string_view where, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("directory: ", where, ": ", why));
 }
 
-v1::ParticipantRole RoleToProto(Role role) {
-  switch (role) {
-    case Role::kHub:
-      return v1::PARTICIPANT_ROLE_HUB;
-    case Role::kNode:
-      return v1::PARTICIPANT_ROLE_NODE;
-    case Role::kAdmin:
-      return v1::PARTICIPANT_ROLE_ADMIN;
-    case Role::kAuditor:
-      return v1::PARTICIPANT_ROLE_AUDITOR;
-    case Role::kObserver:
-      return v1::PARTICIPANT_ROLE_OBSERVER;
-  }
-  return v1::PARTICIPANT_ROLE_UNSPECIFIED;
-}
-
 std::string KeyName(absl::string_view key_id) { return HexEncode(key_id); }
 
 absl::StatusOr<KeyValidity> ValidityOf(absl::string_view where, KeyKind kind, Bytes id,
@@ -73,6 +57,22 @@ absl::optional<absl::Time> Earlier(absl::optional<absl::Time> a, absl::optional<
 }
 
 }  // namespace
+
+v1::ParticipantRole RoleToProto(Role role) {
+  switch (role) {
+    case Role::kHub:
+      return v1::PARTICIPANT_ROLE_HUB;
+    case Role::kNode:
+      return v1::PARTICIPANT_ROLE_NODE;
+    case Role::kAdmin:
+      return v1::PARTICIPANT_ROLE_ADMIN;
+    case Role::kAuditor:
+      return v1::PARTICIPANT_ROLE_AUDITOR;
+    case Role::kObserver:
+      return v1::PARTICIPANT_ROLE_OBSERVER;
+  }
+  return v1::PARTICIPANT_ROLE_UNSPECIFIED;
+}
 
 bool KeyValidity::ValidAt(absl::Time t) const {
   return not_before <= t && t < not_after && !(revoked_at && *revoked_at <= t);

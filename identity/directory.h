@@ -145,6 +145,9 @@ class Directory {
   std::map<Bytes, absl::Time> revoked_certificates_;
 };
 
+// The directory's enum value for a participant role.
+v1::ParticipantRole RoleToProto(Role role);
+
 // Signs `directory` with the directory signer's key: the result's `signer_certificate` is
 // `signer_certificate`'s DER. Refuses a key that does not match the certificate.
 absl::StatusOr<v1::SignedDirectory> SignDirectory(const v1::Directory& directory,
