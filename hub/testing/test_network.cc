@@ -1,0 +1,133 @@
+#include "hub/testing/test_network.h"
+
+#include <utility>
+
+#include "base/env.h"
+#include "base/status_macros.h"
+#include "crypto/envelope.h"
+#include "identity/directory.h"
+#include "identity/pki.h"
+
+namespace enlace::hub::testing {
+namespace {
+
+v1::ParticipantRole ProtoRole(Role role) {
+  switch (role) {
+    case Role::kHub:
+      return v1::PARTICIPANT_ROLE_HUB;
+    case Role::kNode:
+      return v1::PARTICIPANT_ROLE_NODE;
+    case Role::kAdmin:
+      return v1::PARTICIPANT_ROLE_ADMIN;
+    case Role::kAuditor:
+      return v1::PARTICIPANT_ROLE_AUDITOR;
+    case Role::kObserver:
+      return v1::PARTICIPANT_ROLE_OBSERVER;
+  }
+  return v1::PARTICIPANT_ROLE_UNSPECIFIED;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TestNetwork>> TestNetwork::Create(
+    absl::Time now, const std::vector<std::string>& participant_ids) {
+  std::unique_ptr<TestNetwork> net(new TestNetwork());
+  net->now_ = now;
+  ASSIGN_OR_RETURN(enlace::testing::TestPki pki, enlace::testing::TestPki::Create(now));
+  net->pki_ = std::make_unique<enlace::testing::TestPki>(std::move(pki));
+
+  ASSIGN_OR_RETURN(Ed25519PrivateKey signer, Ed25519PrivateKey::Generate(RandomSource::Real()));
+  ASSIGN_OR_RETURN(Certificate signer_cert,
+                   net->pki_->ca().Issue(
+                       DirectorySignerProfile(now - absl::Hours(24), now + absl::Hours(24 * 400)),
+                       signer.public_key().SpkiDer(), RandomSource::Real()));
+  net->directory_signer_key_.emplace(std::move(signer));
+  net->directory_signer_certificate_.emplace(std::move(signer_cert));
+
+  std::vector<std::string> ids = {"hub"};
+  ids.insert(ids.end(), participant_ids.begin(), participant_ids.end());
+  for (const std::string& text : ids) {
+    ASSIGN_OR_RETURN(ParticipantId id, ParticipantId::Parse(text));
+    ASSIGN_OR_RETURN(TlsMaterial tls, net->pki_->Issue(text));
+    ASSIGN_OR_RETURN(Certificate cert, Certificate::FromPem(tls.certificate_pem));
+    ASSIGN_OR_RETURN(Ed25519PrivateKey signing, Ed25519PrivateKey::Generate(RandomSource::Real()));
+    ASSIGN_OR_RETURN(X25519PrivateKey encryption, X25519PrivateKey::Generate(RandomSource::Real()));
+    auto participant = std::make_unique<TestParticipant>(
+        TestParticipant{std::move(id), std::move(tls), cert.fingerprint(), std::move(signing),
+                        std::move(encryption)});
+    net->order_.push_back(text);
+    net->participants_[text] = std::move(participant);
+  }
+  return net;
+}
+
+const TestParticipant& TestNetwork::participant(absl::string_view id) const {
+  auto it = participants_.find(id);
+  if (it == participants_.end()) std::abort();  // a test asked for a participant it did not make
+  return *it->second;
+}
+
+absl::StatusOr<Ed25519PrivateKey> TestNetwork::LogKey() const {
+  return Ed25519PrivateKey::FromSeed(hub().signing_key.seed());
+}
+
+v1::Directory TestNetwork::BaseDirectory(uint64_t version) const {
+  const int64_t from = absl::ToUnixMillis(now_ - absl::Hours(24));
+  const int64_t until = absl::ToUnixMillis(now_ + absl::Hours(24 * 400));
+  v1::Directory directory;
+  directory.set_version(version);
+  directory.set_issued_at_ms(absl::ToUnixMillis(now_));
+  directory.set_network_name("Test");
+  for (const std::string& country : CrmCountries()) directory.add_countries(country);
+  for (const std::string& text : order_) {
+    const TestParticipant& p = participant(text);
+    v1::DirectoryParticipant* entry = directory.add_participants();
+    entry->set_id(text);
+    entry->set_role(ProtoRole(p.id.role()));
+    entry->set_display_name_es(text);
+    entry->set_display_name_en(text);
+    entry->set_status(v1::PARTICIPANT_STATUS_ACTIVE);
+    v1::DirectoryCertificate* cert = entry->add_tls_certificates();
+    cert->set_sha256(p.certificate_sha256);
+    cert->set_not_before_ms(from);
+    cert->set_not_after_ms(until);
+    v1::DirectoryKey* signing = entry->add_signing_keys();
+    signing->set_key_id(p.signing_key.public_key().KeyId());
+    signing->set_public_key(p.signing_key.public_key().raw());
+    signing->set_not_before_ms(from);
+    signing->set_not_after_ms(until);
+    v1::DirectoryKey* encryption = entry->add_encryption_keys();
+    encryption->set_key_id(p.encryption_key.public_key().KeyId());
+    encryption->set_public_key(p.encryption_key.public_key().raw());
+    encryption->set_not_before_ms(from);
+    encryption->set_not_after_ms(until);
+  }
+  return directory;
+}
+
+absl::StatusOr<v1::SignedDirectory> TestNetwork::SignDirectory(
+    const v1::Directory& directory) const {
+  return enlace::SignDirectory(directory, *directory_signer_key_, *directory_signer_certificate_);
+}
+
+absl::StatusOr<v1::Envelope> TestNetwork::Seal(absl::string_view sender,
+                                               const std::vector<std::string>& recipients,
+                                               v1::MessageKind kind, absl::string_view plaintext,
+                                               std::optional<absl::Time> created_at,
+                                               Bytes message_id) const {
+  const TestParticipant& from = participant(sender);
+  v1::Header header;
+  header.set_sender_id(std::string(sender));
+  header.set_kind(kind);
+  header.set_priority(v1::PRIORITY_ROUTINE);
+  header.set_message_id(std::move(message_id));
+  header.set_created_at_ms(absl::ToUnixMillis(created_at.value_or(now_)));
+  std::vector<RecipientKey> keys;
+  for (const std::string& id : recipients) {
+    keys.push_back(RecipientKey{id, participant(id).encryption_key.public_key()});
+  }
+  Env env;
+  return enlace::Seal(std::move(header), plaintext, from.signing_key, keys, env);
+}
+
+}  // namespace enlace::hub::testing
