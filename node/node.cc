@@ -187,7 +187,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, Keystore
   ASSIGN_OR_RETURN(std::vector<v1::StoredItemMeta> items, node->store_->ListItems());
   for (const v1::StoredItemMeta& meta : items) {
     if (meta.direction() == v1::ITEM_DIRECTION_INBOUND &&
-        meta.delivery() == v1::DELIVERY_STATE_RECEIVED) {
+        meta.delivery() == v1::ITEM_STATE_RECEIVED) {
       node->pending_acks_[meta.message_id()] = meta.header_hash();
     }
   }
@@ -443,7 +443,7 @@ absl::StatusOr<v1::SendResponse> Node::Compose(const LocalUser& user, v1::Conten
   meta.set_ref(ref);
   meta.set_priority(header.priority());
   meta.set_read(true);
-  meta.set_delivery(v1::DELIVERY_STATE_QUEUED);
+  meta.set_delivery(v1::ITEM_STATE_QUEUED);
   meta.set_signer_key_id(signing_key->public_key().KeyId());
   meta.set_header_hash(DigestBytes(header_hash));
   v1::OutboxEntry entry;
@@ -779,7 +779,7 @@ absl::StatusOr<v1::DoctorResponse> Node::Doctor(const LocalUser& user,
   absl::StatusOr<std::vector<v1::StoredItemMeta>> items = store_->ListItems();
   int failed = 0;
   if (items.ok()) {
-    for (const auto& meta : *items) failed += meta.delivery() == v1::DELIVERY_STATE_FAILED;
+    for (const auto& meta : *items) failed += meta.delivery() == v1::ITEM_STATE_FAILED;
   }
   add("outbox", failed > 0 ? v1::CHECK_RESULT_WARNING : v1::CHECK_RESULT_OK,
       absl::StrCat(outbox, es ? " mensajes en espera" : " messages waiting",
@@ -913,7 +913,7 @@ absl::Status Node::SubmitOne(v1::OutboxEntry entry) {
       batch.DeleteOutbox(entry);
       absl::MutexLock lock(&mu_);
       ASSIGN_OR_RETURN(v1::StoredItemMeta meta, store_->GetItem(entry.message_id()));
-      meta.set_delivery(v1::DELIVERY_STATE_FAILED);
+      meta.set_delivery(v1::ITEM_STATE_FAILED);
       meta.set_error(std::string(response.status().message()));
       batch.PutItem(meta);
       RETURN_IF_ERROR(store_->Commit(batch));
@@ -952,7 +952,7 @@ absl::Status Node::SubmitOne(v1::OutboxEntry entry) {
                                    : pinned;
   NodeStore::Batch batch = store_->NewBatch();
   batch.DeleteOutbox(entry);
-  meta.set_delivery(v1::DELIVERY_STATE_SUBMITTED);
+  meta.set_delivery(v1::ITEM_STATE_SUBMITTED);
   if (valid.ok()) {
     meta.set_has_receipt(true);
     meta.set_log_index(receipt.log_index());
@@ -1041,7 +1041,7 @@ absl::Status Node::Receive(const v1::Delivery& delivery, absl::string_view envel
     ASSIGN_OR_RETURN(v1::StoredItemMeta meta, store_->GetItem(id));
     RETURN_IF_ERROR(SaveCursor(sequence));
     if (meta.direction() == v1::ITEM_DIRECTION_INBOUND &&
-        meta.delivery() != v1::DELIVERY_STATE_ACKNOWLEDGED) {
+        meta.delivery() != v1::ITEM_STATE_ACKNOWLEDGED) {
       SendAck(meta, meta.header_hash()).IgnoreError();
     }
     return absl::OkStatus();
@@ -1119,7 +1119,7 @@ absl::Status Node::Receive(const v1::Delivery& delivery, absl::string_view envel
   meta.set_thread_id(header->thread_id());
   meta.set_ref(ref);
   meta.set_priority(header->priority());
-  meta.set_delivery(v1::DELIVERY_STATE_RECEIVED);
+  meta.set_delivery(v1::ITEM_STATE_RECEIVED);
   meta.set_signer_key_id(header->sender_key_id());
   meta.set_header_hash(DigestBytes(opened->verified.header_hash));
   v1::StoredContent stored;
@@ -1187,7 +1187,7 @@ absl::Status Node::SendAck(const v1::StoredItemMeta& meta, absl::string_view hea
   absl::StatusOr<v1::AckResponse> response = hub_->Ack(request);
   if (!response.ok()) return remember(response.status());
   v1::StoredItemMeta acked = meta;
-  acked.set_delivery(v1::DELIVERY_STATE_ACKNOWLEDGED);
+  acked.set_delivery(v1::ITEM_STATE_ACKNOWLEDGED);
   NodeStore::Batch batch = store_->NewBatch();
   batch.PutItem(acked);
   RETURN_IF_ERROR(store_->Commit(batch));
@@ -1202,8 +1202,8 @@ absl::StatusOr<WitnessCheck> Node::CheckLog() {
   bool changed = false;
   for (const Bytes& id : check.included) {
     absl::StatusOr<v1::StoredItemMeta> meta = store_->GetItem(id);
-    if (!meta.ok() || meta->delivery() != v1::DELIVERY_STATE_SUBMITTED) continue;
-    meta->set_delivery(v1::DELIVERY_STATE_LOGGED);
+    if (!meta.ok() || meta->delivery() != v1::ITEM_STATE_SUBMITTED) continue;
+    meta->set_delivery(v1::ITEM_STATE_LOGGED);
     batch.PutItem(*meta);
     changed = true;
   }
@@ -1221,8 +1221,8 @@ absl::StatusOr<WitnessCheck> Node::CheckLog() {
       // Included items were updated above in the batch; start from that state.
       if (std::find(check.included.begin(), check.included.end(), event.message_id()) !=
               check.included.end() &&
-          meta->delivery() == v1::DELIVERY_STATE_SUBMITTED) {
-        meta->set_delivery(v1::DELIVERY_STATE_LOGGED);
+          meta->delivery() == v1::ITEM_STATE_SUBMITTED) {
+        meta->set_delivery(v1::ITEM_STATE_LOGGED);
       }
       it = updated.emplace(event.message_id(), std::move(*meta)).first;
     }
