@@ -36,7 +36,8 @@ enum class ValidationMode {
 struct ValidationContext {
   // The current time, from the caller's Clock.
   absl::Time now = absl::UnixEpoch();
-  // The network's countries (ISO 3166-1 alpha-2), for fields in TEXT_FORMAT_NETWORK_COUNTRY.
+  // The network's countries (ISO 3166-1 alpha-2), for fields in TEXT_FORMAT_NETWORK_COUNTRY
+  // (empty: no country qualifies; MakeValidationContext fills in the CRM's members).
   std::vector<std::string> network_countries;
   ValidationMode mode = ValidationMode::kCompose;
   // Tolerated clock difference between nodes for "not in the future".
