@@ -48,7 +48,14 @@ absl::StatusOr<std::unique_ptr<TestNetwork>> TestNetwork::Create(
   ids.insert(ids.end(), participant_ids.begin(), participant_ids.end());
   for (const std::string& text : ids) {
     ASSIGN_OR_RETURN(ParticipantId id, ParticipantId::Parse(text));
-    ASSIGN_OR_RETURN(TlsMaterial tls, net->pki_->Issue(text));
+    // The hub's certificate also names "localhost", the server name clients send (a
+    // certificate without it works, but gRPC logs a mismatch for every connection).
+    ASSIGN_OR_RETURN(
+        CertificateProfile profile,
+        TlsCertificateProfile(id, now - absl::Hours(24), now + absl::Hours(24 * 30),
+                              id.role() == Role::kHub ? std::vector<std::string>{"localhost"}
+                                                      : std::vector<std::string>{}));
+    ASSIGN_OR_RETURN(TlsMaterial tls, net->pki_->IssueWithProfile(profile));
     ASSIGN_OR_RETURN(Certificate cert, Certificate::FromPem(tls.certificate_pem));
     ASSIGN_OR_RETURN(Ed25519PrivateKey signing, Ed25519PrivateKey::Generate(RandomSource::Real()));
     ASSIGN_OR_RETURN(X25519PrivateKey encryption, X25519PrivateKey::Generate(RandomSource::Real()));

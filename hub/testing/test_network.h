@@ -40,8 +40,10 @@ class TestNetwork {
  public:
   // The hub ("hub") is always a participant; `participant_ids` are the others. TLS certificates
   // are valid over [now - 1 day, now + 30 days) (handshakes use the real clock: pass
-  // absl::Now()); directory keys and the signer's certificate over [now - 1 day, now + 400 days)
-  // so that tests may run their FakeClock weeks forward.
+  // absl::Now()); the hub's also names the DNS name "localhost" (dial 127.0.0.1 with
+  // ChannelArguments::SetSslTargetNameOverride("localhost")); directory keys and the signer's
+  // certificate over [now - 1 day, now + 400 days) so that tests may run their FakeClock weeks
+  // forward.
   static absl::StatusOr<std::unique_ptr<TestNetwork>> Create(
       absl::Time now, const std::vector<std::string>& participant_ids);
 
