@@ -3,6 +3,7 @@
 #include <limits>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "auditlog/internal/reader.h"
 #include "base/status_macros.h"
@@ -216,7 +217,13 @@ absl::StatusOr<Bytes> EncodeLeaf(const AuditEvent& event) {
   return leaf;
 }
 
-absl::StatusOr<AuditEvent> DecodeLeaf(absl::string_view leaf) {
+namespace {
+
+// Walks a leaf, checking everything that makes it canonical, and hands each field to
+// `on_field` (integers already decoded into `number`). Error texts are built only on failure.
+absl::Status WalkLeaf(
+    absl::string_view leaf,
+    absl::FunctionRef<void(uint8_t tag, absl::string_view value, uint64_t number)> on_field) {
   if (leaf.size() > kMaxLeafSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("leaf is ", leaf.size(), " bytes; at most ", kMaxLeafSize, " are allowed"));
@@ -228,8 +235,8 @@ absl::StatusOr<AuditEvent> DecodeLeaf(absl::string_view leaf) {
     return absl::InvalidArgumentError(absl::StrCat(
         "leaf format version ", version, " is not supported (only ", kLeafFormatVersion, ")"));
   }
-  AuditEvent event;
   uint8_t last_tag = 0;
+  size_t recipients = 0;
   while (!reader.empty()) {
     const size_t offset = leaf.size() - reader.remaining();
     uint8_t tag = 0;
@@ -245,100 +252,110 @@ absl::StatusOr<AuditEvent> DecodeLeaf(absl::string_view leaf) {
                                                      " (tags are 1..", kLastTag, ")"));
     }
     const FieldSpec& spec = Spec(tag);
+    auto error = [&](absl::string_view problem) {
+      return absl::InvalidArgumentError(absl::StrCat(spec.name, " at byte ", offset, problem));
+    };
     if (tag < last_tag || (tag == last_tag && tag != kRecipient)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "field ", spec.name, " at byte ", offset,
-          " is out of order or repeated (tags must increase; only recipients repeat)"));
+      return error(" is out of order or repeated (tags must increase; only recipients repeat)");
     }
     last_tag = tag;
-    const std::string where = absl::StrCat(spec.name, " at byte ", offset);
+    uint64_t number = 0;
     switch (spec.form) {
       case Form::kU32:
       case Form::kU64: {
         const size_t width = spec.form == Form::kU32 ? 4 : 8;
         if (value.size() != width) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(where, " must be ", width, " bytes, got ", value.size()));
+          return error(absl::StrCat(" must be ", width, " bytes, got ", value.size()));
         }
-        uint64_t v = 0;
-        internal::Reader(value).ReadBigEndian(width, &v);
+        internal::Reader(value).ReadBigEndian(width, &number);
         const uint64_t limit = spec.form == Form::kU32
                                    ? static_cast<uint64_t>(std::numeric_limits<int32_t>::max())
                                    : std::numeric_limits<uint64_t>::max();
-        if (v == 0 || v > limit || (tag == kHubTime && v > INT64_MAX)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(where, ": value ", v, " is out of range or a default written out"));
-        }
-        switch (tag) {
-          case kType:
-            event.set_type(static_cast<v1::AuditEventType>(v));
-            break;
-          case kHubTime:
-            event.set_hub_time_ms(static_cast<int64_t>(v));
-            break;
-          case kMessageKind:
-            event.set_message_kind(static_cast<v1::MessageKind>(v));
-            break;
-          case kPriority:
-            event.set_priority(static_cast<v1::Priority>(v));
-            break;
-          case kEnvelopeSize:
-            event.set_envelope_size(v);
-            break;
-          default:  // kDirectoryVersion
-            event.set_directory_version(v);
-            break;
+        if (number == 0 || number > limit ||
+            (tag == kHubTime && number > static_cast<uint64_t>(INT64_MAX))) {
+          return error(
+              absl::StrCat(": value ", number, " is out of range or a default written out"));
         }
         break;
       }
       case Form::kText: {
-        if (value.empty()) {
-          return absl::InvalidArgumentError(absl::StrCat(where, " is empty"));
-        }
-        RETURN_IF_ERROR(CheckText(value, where));
-        switch (tag) {
-          case kActor:
-            event.set_actor_id(std::string(value));
-            break;
-          case kSubject:
-            event.set_subject_id(std::string(value));
-            break;
-          case kSender:
-            event.set_sender_id(std::string(value));
-            break;
-          case kRecipient:
-            if (static_cast<size_t>(event.recipient_ids_size()) == kMaxRecipients) {
-              return absl::InvalidArgumentError(
-                  absl::StrCat("more than ", kMaxRecipients, " recipients"));
-            }
-            event.add_recipient_ids(std::string(value));
-            break;
-          default:  // kReason
-            event.set_reason_code(std::string(value));
-            break;
-        }
-        break;
-      }
-      case Form::kFixed: {
-        if (value.size() != spec.fixed_size) {
+        if (value.empty()) return error(" is empty");
+        absl::Status text = CheckText(value, "");
+        if (!text.ok()) return error(text.message());
+        if (tag == kRecipient && ++recipients > kMaxRecipients) {
           return absl::InvalidArgumentError(
-              absl::StrCat(where, " must be ", spec.fixed_size, " bytes, got ", value.size()));
-        }
-        const std::string bytes(value);
-        if (tag == kMessageId) {
-          event.set_message_id(bytes);
-        } else if (tag == kHeaderHash) {
-          event.set_header_hash(bytes);
-        } else {
-          event.set_key_id(bytes);
+              absl::StrCat("more than ", kMaxRecipients, " recipients"));
         }
         break;
       }
+      case Form::kFixed:
+        if (value.size() != spec.fixed_size) {
+          return error(absl::StrCat(" must be ", spec.fixed_size, " bytes, got ", value.size()));
+        }
+        break;
     }
+    on_field(tag, value, number);
   }
-  if (event.type() == v1::AUDIT_EVENT_UNSPECIFIED) {
+  if (last_tag == 0 || leaf[1] != kType) {
     return absl::InvalidArgumentError("leaf has no type field (tag 1)");
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateLeaf(absl::string_view leaf) {
+  return WalkLeaf(leaf, [](uint8_t, absl::string_view, uint64_t) {});
+}
+
+absl::StatusOr<AuditEvent> DecodeLeaf(absl::string_view leaf) {
+  AuditEvent event;
+  RETURN_IF_ERROR(WalkLeaf(leaf, [&event](uint8_t tag, absl::string_view value, uint64_t number) {
+    switch (tag) {
+      case kType:
+        event.set_type(static_cast<v1::AuditEventType>(number));
+        break;
+      case kHubTime:
+        event.set_hub_time_ms(static_cast<int64_t>(number));
+        break;
+      case kActor:
+        event.set_actor_id(std::string(value));
+        break;
+      case kSubject:
+        event.set_subject_id(std::string(value));
+        break;
+      case kSender:
+        event.set_sender_id(std::string(value));
+        break;
+      case kRecipient:
+        event.add_recipient_ids(std::string(value));
+        break;
+      case kMessageKind:
+        event.set_message_kind(static_cast<v1::MessageKind>(number));
+        break;
+      case kPriority:
+        event.set_priority(static_cast<v1::Priority>(number));
+        break;
+      case kMessageId:
+        event.set_message_id(std::string(value));
+        break;
+      case kHeaderHash:
+        event.set_header_hash(std::string(value));
+        break;
+      case kEnvelopeSize:
+        event.set_envelope_size(number);
+        break;
+      case kDirectoryVersion:
+        event.set_directory_version(number);
+        break;
+      case kKeyId:
+        event.set_key_id(std::string(value));
+        break;
+      default:  // kReason
+        event.set_reason_code(std::string(value));
+        break;
+    }
+  }));
   return event;
 }
 

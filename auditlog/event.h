@@ -38,6 +38,9 @@ absl::StatusOr<Bytes> EncodeLeaf(const v1::AuditEvent& event);
 // apply EncodeLeaf's per-type requirements, so a reader can show whatever the log holds.
 absl::StatusOr<v1::AuditEvent> DecodeLeaf(absl::string_view leaf);
 
+// DecodeLeaf's checks without building the event (what a verifier needs, cheaply).
+absl::Status ValidateLeaf(absl::string_view leaf);
+
 // The event's per-type requirements alone (EncodeLeaf runs it first).
 absl::Status ValidateEvent(const v1::AuditEvent& event);
 

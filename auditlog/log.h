@@ -17,7 +17,8 @@
 //
 // Storage (docs/audit-log.md, "Storage"), all keys big-endian:
 //   log_leaves  u64 index                 -> canonical leaf bytes (auditlog/event.h)
-//   log_nodes   u8 level || u64 index     -> 32-byte hash of perfect subtree (level, index)
+//   log_nodes   u64 last leaf || u8 level -> 32-byte hash of perfect subtree (level, index),
+//                                            whose last leaf is (index + 1) * 2^level - 1
 //   tree_heads  u64 tree_size             -> 128-byte signed tree head (auditlog/tree_head.h)
 //   log_meta    "size"                    -> u64 number of committed entries
 //               "log_id"                  -> key id of the log key that signs the heads

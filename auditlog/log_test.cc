@@ -262,8 +262,10 @@ TEST_F(AuditLogTest, OpenDetectsDamage) {
   ASSERT_OK(log_->IssueTreeHead().status());
   log_.reset();
   // A border node rewritten: the tree no longer matches the signed head.
-  Bytes node_key(1, '\x01');
-  AppendUint64(2, &node_key);  // node (1, 2): leaves 4..5, the right border of 6 = 4 + 2
+  // Node (1, 2), leaves 4..5 (the right border of 6 = 4 + 2), keyed by its last leaf and level.
+  Bytes node_key;
+  AppendUint64(5, &node_key);
+  node_key.push_back('\x01');
   ASSERT_TRUE(db()->Put(rocksdb::WriteOptions(), cfs().nodes, node_key, std::string(32, 'x')).ok());
   EXPECT_THAT(OpenLog(), StatusIs(absl::StatusCode::kDataLoss,
                                   HasSubstr("does not match its latest signed head")));

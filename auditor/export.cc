@@ -168,11 +168,11 @@ absl::StatusOr<EntryReader> EntryReader::Open(absl::string_view dir) {
                      hash_bytes % kHashSize != 0);
 }
 
-absl::StatusOr<std::optional<EntryReader::Entry>> EntryReader::Next() {
-  if (entries_ == nullptr) return std::nullopt;
+absl::StatusOr<bool> EntryReader::Next(Entry* entry) {
+  if (entries_ == nullptr) return false;
   unsigned char header[4];
   const size_t got = std::fread(header, 1, sizeof(header), entries_.get());
-  if (got == 0 && std::feof(entries_.get())) return std::nullopt;
+  if (got == 0 && std::feof(entries_.get())) return false;
   if (got != sizeof(header)) {
     return absl::DataLossError(absl::StrCat("entries.bin: the record of entry ", index_, " (byte ",
                                             offset_, ") is cut short"));
@@ -184,9 +184,8 @@ absl::StatusOr<std::optional<EntryReader::Entry>> EntryReader::Next() {
                                             ") claims ", length, " bytes; at most ",
                                             auditlog::kMaxLeafSize, " are allowed"));
   }
-  Entry entry;
-  entry.leaf.resize(length);
-  if (std::fread(entry.leaf.data(), 1, length, entries_.get()) != length) {
+  entry->leaf.resize(length);
+  if (std::fread(entry->leaf.data(), 1, length, entries_.get()) != length) {
     return absl::DataLossError(absl::StrCat("entries.bin: the record of entry ", index_, " (byte ",
                                             offset_, ") is cut short"));
   }
@@ -196,11 +195,13 @@ absl::StatusOr<std::optional<EntryReader::Entry>> EntryReader::Next() {
       return absl::DataLossError(
           absl::StrCat("leaf_hashes.bin: cannot read the hash of entry ", index_));
     }
-    entry.recorded_hash = *auditlog::HashFromBytes(absl::string_view(hash, kHashSize), "hash");
+    entry->recorded_hash = *auditlog::HashFromBytes(absl::string_view(hash, kHashSize), "hash");
+  } else {
+    entry->recorded_hash.reset();
   }
   ++index_;
   offset_ += sizeof(header) + length;
-  return entry;
+  return true;
 }
 
 absl::StatusOr<std::optional<Hash>> EntryReader::RecordedHashPastTheEnd() {

@@ -61,10 +61,10 @@ class EntryReader {
     Bytes leaf;
     std::optional<auditlog::Hash> recorded_hash;  // nullopt past the end of leaf_hashes.bin
   };
-  // The next entry; nullopt at the end of entries.bin. Errors (a record cut short, a read
-  // failure) say at which index and byte offset.
-  absl::StatusOr<std::optional<Entry>> Next();
-  // After Next() returned nullopt: the hash recorded for entry index(), if leaf_hashes.bin
+  // Reads the next entry into `entry` (reusing its buffers); false at the end of entries.bin.
+  // Errors (a record cut short, a read failure) say at which index and byte offset.
+  absl::StatusOr<bool> Next(Entry* entry);
+  // After Next() returned false: the hash recorded for entry index(), if leaf_hashes.bin
   // holds one (it then records more entries than entries.bin has).
   absl::StatusOr<std::optional<auditlog::Hash>> RecordedHashPastTheEnd();
   uint64_t index() const { return index_; }    // of the entry Next() returns next

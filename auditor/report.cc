@@ -214,11 +214,12 @@ absl::StatusOr<Report> BuildReport(absl::string_view dir, const ReportOptions& o
   std::unordered_map<Bytes, Submission> submissions;
   std::map<std::tuple<v1::MessageKind, std::string, std::string>, uint64_t> pairs;
   ASSIGN_OR_RETURN(EntryReader reader, EntryReader::Open(dir));
+  EntryReader::Entry entry;
   while (reader.index() < verified.covered_entries) {
-    ASSIGN_OR_RETURN(std::optional<EntryReader::Entry> entry, reader.Next());
-    if (!entry.has_value()) break;
+    ASSIGN_OR_RETURN(bool more, reader.Next(&entry));
+    if (!more) break;
     // Verified above, so it decodes; a failure here means the files changed meanwhile.
-    ASSIGN_OR_RETURN(v1::AuditEvent event, auditlog::DecodeLeaf(entry->leaf));
+    ASSIGN_OR_RETURN(v1::AuditEvent event, auditlog::DecodeLeaf(entry.leaf));
     const absl::Time at = absl::FromUnixMillis(event.hub_time_ms());
     if (at > report.as_of) continue;
     const bool in_period = at >= options.from && at < options.to;

@@ -154,23 +154,24 @@ TEST_F(ReportTest, ReadsInSpanishAndEnglish) {
 }
 
 TEST_F(ReportTest, TheCommandLine) {
-  const RunResult run = RunProgram({AuditToolPath(), "report", export_, "--from", FormatUtc(options_.from),
-                             "--to", FormatUtc(options_.to), "--as-of", FormatUtc(*options_.as_of),
-                             "--lang", "en", "--json"});
+  const RunResult run = RunProgram(
+      {AuditToolPath(), "report", export_, "--from", FormatUtc(options_.from), "--to",
+       FormatUtc(options_.to), "--as-of", FormatUtc(*options_.as_of), "--lang", "en", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const nlohmann::json json = nlohmann::json::parse(run.output);
   EXPECT_EQ(json["verified"], true);
   EXPECT_EQ(json["overdue"].size(), 2u);
   const RunResult text = RunProgram({AuditToolPath(), "report", export_, "--from",
-                              FormatUtc(options_.from), "--to", FormatUtc(options_.to)});
+                                     FormatUtc(options_.from), "--to", FormatUtc(options_.to)});
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_THAT(text.output, HasSubstr("Mensajes por tipo y par de países"));
-  const RunResult backwards = RunProgram({AuditToolPath(), "report", export_, "--from",
-                                   FormatUtc(options_.to), "--to", FormatUtc(options_.from)});
+  const RunResult backwards =
+      RunProgram({AuditToolPath(), "report", export_, "--from", FormatUtc(options_.to), "--to",
+                  FormatUtc(options_.from)});
   EXPECT_EQ(backwards.exit_code, 2);
   EXPECT_THAT(backwards.output, HasSubstr("must be before --to"));
   EXPECT_EQ(RunProgram({AuditToolPath(), "report", export_, "--from", "yesterday", "--to",
-                 FormatUtc(options_.to)})
+                        FormatUtc(options_.to)})
                 .exit_code,
             2);
 }

@@ -121,37 +121,38 @@ absl::StatusOr<VerifyResult> VerifyExport(absl::string_view dir,
 
   ASSIGN_OR_RETURN(std::optional<Divergence> at_start, check_heads());
   if (at_start.has_value()) return fail(*std::move(at_start));
+  EntryReader::Entry entry;
   while (true) {
     const uint64_t index = reader.index();
-    absl::StatusOr<std::optional<EntryReader::Entry>> entry = reader.Next();
-    if (absl::IsUnavailable(entry.status())) return entry.status();
-    if (!entry.ok()) return fail(AtEntry(index, std::string(entry.status().message())));
-    if (!entry->has_value()) break;
-    ASSIGN_OR_RETURN(Hash leaf_hash, hasher.HashLeaf((*entry)->leaf));
-    if (!(*entry)->recorded_hash.has_value()) {
+    absl::StatusOr<bool> more = reader.Next(&entry);
+    if (absl::IsUnavailable(more.status())) return more.status();
+    if (!more.ok()) return fail(AtEntry(index, std::string(more.status().message())));
+    if (!*more) break;
+    ASSIGN_OR_RETURN(Hash leaf_hash, hasher.HashLeaf(entry.leaf));
+    if (!entry.recorded_hash.has_value()) {
       return fail(AtEntry(index,
                           absl::StrCat("leaf_hashes.bin records only ", reader.recorded_hashes(),
                                        " entries; entries.bin has more"),
                           "a recorded leaf hash", Hex(leaf_hash)));
     }
-    if (*(*entry)->recorded_hash != leaf_hash) {
+    if (*entry.recorded_hash != leaf_hash) {
       return fail(AtEntry(index,
                           "the entry's leaf hash differs from the one recorded when it was "
                           "fetched",
-                          Hex(*(*entry)->recorded_hash), Hex(leaf_hash)));
+                          Hex(*entry.recorded_hash), Hex(leaf_hash)));
     }
-    absl::StatusOr<v1::AuditEvent> event = auditlog::DecodeLeaf((*entry)->leaf);
-    if (!event.ok()) {
+    absl::Status canonical = auditlog::ValidateLeaf(entry.leaf);
+    if (!canonical.ok()) {
       return fail(
-          AtEntry(index, absl::StrCat("not a canonical audit event: ", event.status().message())));
+          AtEntry(index, absl::StrCat("not a canonical audit event: ", canonical.message())));
     }
     RETURN_IF_ERROR(range.Append(leaf_hash, hasher));
     result.entries = range.size();
     result.read_bytes = reader.offset();
-    result.read_range = range;
     ASSIGN_OR_RETURN(std::optional<Divergence> at_head, check_heads());
     if (at_head.has_value()) return fail(*std::move(at_head));
   }
+  result.read_range = range;
   ASSIGN_OR_RETURN(std::optional<Hash> missing, reader.RecordedHashPastTheEnd());
   if (missing.has_value()) {
     return fail(AtEntry(reader.index(), "the entry is missing from entries.bin", Hex(*missing),

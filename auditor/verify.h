@@ -45,7 +45,7 @@ struct VerifyResult {
   uint64_t covered_entries = 0;
   uint64_t covered_bytes = 0;
   auditlog::CompactRange covered_range;
-  // All entries read (covered or not) while no divergence was found.
+  // All entries read (covered or not); read_range is set only when every entry was read.
   uint64_t read_bytes = 0;
   auditlog::CompactRange read_range;
 

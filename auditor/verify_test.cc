@@ -74,8 +74,8 @@ TEST_F(VerifyTest, AGoodExportVerifies) {
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("OK: 40 entries and 2 tree heads"));
   // The expected key may be required explicitly.
-  const RunResult with_key =
-      RunProgram({AuditToolPath(), "verify", "--log-key", HexEncode(log_->public_key().raw()), good_});
+  const RunResult with_key = RunProgram(
+      {AuditToolPath(), "verify", "--log-key", HexEncode(log_->public_key().raw()), good_});
   EXPECT_EQ(with_key.exit_code, 0) << with_key.output;
   const RunResult json = RunProgram({AuditToolPath(), "verify", "--json", good_});
   EXPECT_EQ(json.exit_code, 0);
@@ -246,8 +246,8 @@ TEST_F(VerifyTest, AnEntryIndexIsGivenForEntryDivergences) {
 
 TEST_F(VerifyTest, AWrongExpectedKeyIsAFailureAndBadFlagsCannotRun) {
   ASSERT_OK_AND_ASSIGN(Ed25519PrivateKey other, auditlog::testing::TestLogKey(3));
-  const RunResult run =
-      RunProgram({AuditToolPath(), "verify", "--log-key", HexEncode(other.public_key().raw()), good_});
+  const RunResult run = RunProgram(
+      {AuditToolPath(), "verify", "--log-key", HexEncode(other.public_key().raw()), good_});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.output, HasSubstr("the pinned log key is not the expected one"));
   EXPECT_EQ(RunProgram({AuditToolPath(), "verify", dir_.Sub("missing")}).exit_code, 2);

@@ -1,0 +1,434 @@
+// The audit log's costs, each against a baseline measured in the same run:
+//
+//  - batched append (PrepareAppend + Write + CommitAppend, events encoded and hashed) vs raw
+//    batched RocksDB writes of the same leaf bytes, same batch sizes, same WriteOptions;
+//  - inclusion and consistency proof latency at 1 M entries (and 10 M with
+//    ENLACE_BENCH_LARGE=1), the log built in bulk once and kept in the bench directory;
+//  - verifier throughput (leaf hashing + compact range, and a whole VerifyExport of a
+//    100,000-entry export) vs in-process SHA-256 of the same bytes (target >= 0.5);
+//  - start-up (open RocksDB + AuditLog::Open) with 1 M (10 M) entries vs an empty log
+//    (target <= 1.5), and AuditLog::Open alone on an open database.
+//
+//   build/bin/auditlog_bench                          # 1 M cases; builds the log on first run
+//   ENLACE_BENCH_LARGE=1 build/bin/auditlog_bench     # adds the 10 M cases (~3 GB on disk)
+//   ENLACE_AUDITLOG_BENCH_DIR=/path build/bin/auditlog_bench   # default /tmp/enlace-auditlog-bench
+//
+// The last lines printed are the ratios. Compare ratios only: the machine is shared and
+// Debian's libbenchmark is a debug build.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "auditlog/event.h"
+#include "auditlog/log.h"
+#include "auditlog/testing/log_db.h"
+#include "auditor/export.h"
+#include "auditor/verify.h"
+#include "benchmark/benchmark.h"
+#include "crypto/hash.h"
+#include "rocksdb/db.h"
+
+namespace enlace {
+namespace {
+
+using auditlog::AuditLog;
+using auditlog::testing::LogDb;
+using auditlog::testing::MessageEvent;
+using auditlog::testing::TestLogKey;
+
+constexpr uint64_t kOneMillion = 1'000'000;
+constexpr uint64_t kTenMillion = 10'000'000;
+constexpr size_t kVerifierEntries = 100'000;
+
+bool Large() {
+  const char* value = std::getenv("ENLACE_BENCH_LARGE");
+  return value != nullptr && std::string(value) == "1";
+}
+
+std::string BenchDir() {
+  const char* value = std::getenv("ENLACE_AUDITLOG_BENCH_DIR");
+  const std::string dir = value != nullptr ? value : "/tmp/enlace-auditlog-bench";
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// A fresh directory under the bench directory, removed with its content at the end of scope.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = BenchDir() + "/scratch-XXXXXX";
+    path_ = ::mkdtemp(pattern.data()) != nullptr ? pattern : "";
+  }
+  ~ScratchDir() {
+    if (!path_.empty()) std::filesystem::remove_all(path_);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct OpenLog {
+  std::unique_ptr<LogDb> db;
+  std::unique_ptr<AuditLog> log;
+};
+
+absl::StatusOr<OpenLog> Open(const std::string& path) {
+  OpenLog open;
+  absl::StatusOr<std::unique_ptr<LogDb>> db = LogDb::Open(path);
+  if (!db.ok()) return db.status();
+  open.db = *std::move(db);
+  absl::StatusOr<Ed25519PrivateKey> key = TestLogKey();
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::unique_ptr<AuditLog>> log =
+      AuditLog::Open(open.db->db(), open.db->cfs(), *std::move(key), {});
+  if (!log.ok()) return log.status();
+  open.log = *std::move(log);
+  return open;
+}
+
+// The log of `entries` MessageEvents in the bench directory, built in bulk (large batches,
+// no WAL, one flush) the first time and reused afterwards.
+absl::StatusOr<std::string> BuiltLog(uint64_t entries) {
+  const std::string path = absl::StrCat(BenchDir(), "/log-", entries);
+  {
+    absl::StatusOr<OpenLog> existing = Open(path);
+    if (existing.ok() && existing->log->size() == entries && existing->log->LatestTreeHead().ok()) {
+      return path;
+    }
+  }
+  std::filesystem::remove_all(path);
+  absl::StatusOr<OpenLog> open = Open(path);
+  if (!open.ok()) return open.status();
+  std::fprintf(stderr, "building a log of %llu entries in %s ...\n",
+               static_cast<unsigned long long>(entries), path.c_str());
+  rocksdb::WriteOptions bulk;
+  bulk.disableWAL = true;
+  constexpr uint64_t kBatch = 20'000;
+  std::vector<v1::AuditEvent> events;
+  for (uint64_t first = 0; first < entries; first += kBatch) {
+    events.clear();
+    for (uint64_t i = first; i < std::min(entries, first + kBatch); ++i) {
+      events.push_back(MessageEvent(i));
+    }
+    absl::StatusOr<uint64_t> appended = open->log->Append(events, bulk);
+    if (!appended.ok()) return appended.status();
+  }
+  rocksdb::FlushOptions flush;
+  rocksdb::Status flushed = open->db->db()->Flush(
+      flush, {open->db->cfs().leaves, open->db->cfs().nodes, open->db->cfs().meta});
+  if (!flushed.ok()) return absl::InternalError(flushed.ToString());
+  absl::StatusOr<auditlog::TreeHead> head = open->log->IssueTreeHead();
+  if (!head.ok()) return head.status();
+  return path;
+}
+
+void Fail(benchmark::State& state, const absl::Status& status) {
+  state.SkipWithError(std::string(status.message()).c_str());
+}
+
+// Encoded leaves to write, the same bytes for both sides of the append comparison.
+const std::vector<v1::AuditEvent>& SampleEvents() {
+  static const std::vector<v1::AuditEvent>* events = [] {
+    auto* out = new std::vector<v1::AuditEvent>();
+    for (uint64_t i = 0; i < 10'000; ++i) out->push_back(MessageEvent(i));
+    return out;
+  }();
+  return *events;
+}
+
+const std::vector<Bytes>& SampleLeaves() {
+  static const std::vector<Bytes>* leaves = [] {
+    auto* out = new std::vector<Bytes>();
+    for (const v1::AuditEvent& e : SampleEvents()) out->push_back(*auditlog::EncodeLeaf(e));
+    return out;
+  }();
+  return *leaves;
+}
+
+void BM_RawBatchedWrite(benchmark::State& state) {
+  const size_t batch_size = static_cast<size_t>(state.range(0));
+  ScratchDir dir;
+  absl::StatusOr<std::unique_ptr<LogDb>> db = LogDb::Open(dir.path());
+  if (!db.ok()) return Fail(state, db.status());
+  const std::vector<Bytes>& leaves = SampleLeaves();
+  uint64_t index = 0;
+  for (auto _ : state) {
+    rocksdb::WriteBatch batch;
+    for (size_t i = 0; i < batch_size; ++i, ++index) {
+      Bytes key;
+      AppendUint64(index, &key);
+      const Bytes& leaf = leaves[index % leaves.size()];
+      batch.Put((*db)->caller_cf(), key, rocksdb::Slice(leaf.data(), leaf.size()))
+          .PermitUncheckedError();
+    }
+    rocksdb::Status s = (*db)->db()->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) return Fail(state, absl::InternalError(s.ToString()));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(index));
+}
+
+void BM_AuditLogAppend(benchmark::State& state) {
+  const size_t batch_size = static_cast<size_t>(state.range(0));
+  ScratchDir dir;
+  absl::StatusOr<OpenLog> open = Open(dir.path());
+  if (!open.ok()) return Fail(state, open.status());
+  // The sample events cut into batches beforehand: choosing them is not the log's cost.
+  const std::vector<v1::AuditEvent>& events = SampleEvents();
+  std::vector<std::vector<v1::AuditEvent>> chunks;
+  for (size_t at = 0; at + batch_size <= events.size(); at += batch_size) {
+    chunks.emplace_back(events.begin() + at, events.begin() + at + batch_size);
+  }
+  uint64_t appended = 0;
+  for (auto _ : state) {
+    const std::vector<v1::AuditEvent>& chunk = chunks[(appended / batch_size) % chunks.size()];
+    absl::StatusOr<uint64_t> first = open->log->Append(chunk, rocksdb::WriteOptions());
+    if (!first.ok()) return Fail(state, first.status());
+    appended += batch_size;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(appended));
+}
+
+BENCHMARK(BM_RawBatchedWrite)->ArgName("batch")->Arg(1)->Arg(100)->Arg(1000);
+BENCHMARK(BM_AuditLogAppend)->ArgName("batch")->Arg(1)->Arg(100)->Arg(1000);
+
+void BM_InclusionProof(benchmark::State& state) {
+  const uint64_t entries = static_cast<uint64_t>(state.range(0));
+  absl::StatusOr<std::string> path = BuiltLog(entries);
+  if (!path.ok()) return Fail(state, path.status());
+  absl::StatusOr<OpenLog> open = Open(*path);
+  if (!open.ok()) return Fail(state, open.status());
+  std::mt19937_64 random(42);
+  for (auto _ : state) {
+    const uint64_t index = random() % entries;
+    absl::StatusOr<std::vector<auditlog::Hash>> proof = open->log->InclusionProof(index, entries);
+    if (!proof.ok()) return Fail(state, proof.status());
+    benchmark::DoNotOptimize(proof);
+  }
+}
+
+void BM_ConsistencyProof(benchmark::State& state) {
+  const uint64_t entries = static_cast<uint64_t>(state.range(0));
+  absl::StatusOr<std::string> path = BuiltLog(entries);
+  if (!path.ok()) return Fail(state, path.status());
+  absl::StatusOr<OpenLog> open = Open(*path);
+  if (!open.ok()) return Fail(state, open.status());
+  std::mt19937_64 random(43);
+  for (auto _ : state) {
+    const uint64_t first = 1 + random() % entries;
+    absl::StatusOr<std::vector<auditlog::Hash>> proof = open->log->ConsistencyProof(first, entries);
+    if (!proof.ok()) return Fail(state, proof.status());
+    benchmark::DoNotOptimize(proof);
+  }
+}
+
+void BM_StartUp(benchmark::State& state) {
+  const uint64_t entries = static_cast<uint64_t>(state.range(0));
+  ScratchDir scratch;
+  std::string path = scratch.path();
+  if (entries > 0) {
+    absl::StatusOr<std::string> built = BuiltLog(entries);
+    if (!built.ok()) return Fail(state, built.status());
+    path = *built;
+  } else {
+    absl::StatusOr<OpenLog> created = Open(path);  // an empty log, created once
+    if (!created.ok()) return Fail(state, created.status());
+  }
+  for (auto _ : state) {
+    absl::StatusOr<OpenLog> open = Open(path);
+    if (!open.ok()) return Fail(state, open.status());
+    if (open->log->size() != entries) {
+      return Fail(state, absl::InternalError("the log has the wrong size"));
+    }
+  }
+}
+
+// The log's own share of start-up (the database already open): reading the size, the border
+// nodes and the latest head, and checking that head against the tree.
+void BM_AuditLogOpen(benchmark::State& state) {
+  const uint64_t entries = static_cast<uint64_t>(state.range(0));
+  ScratchDir scratch;
+  std::string path = scratch.path();
+  if (entries > 0) {
+    absl::StatusOr<std::string> built = BuiltLog(entries);
+    if (!built.ok()) return Fail(state, built.status());
+    path = *built;
+  }
+  absl::StatusOr<std::unique_ptr<LogDb>> db = LogDb::Open(path);
+  if (!db.ok()) return Fail(state, db.status());
+  for (auto _ : state) {
+    absl::StatusOr<Ed25519PrivateKey> key = TestLogKey();
+    if (!key.ok()) return Fail(state, key.status());
+    absl::StatusOr<std::unique_ptr<AuditLog>> log =
+        AuditLog::Open((*db)->db(), (*db)->cfs(), *std::move(key), {});
+    if (!log.ok()) return Fail(state, log.status());
+    if ((*log)->size() != entries) {
+      return Fail(state, absl::InternalError("the log has the wrong size"));
+    }
+  }
+}
+
+void LargeArgs(benchmark::internal::Benchmark* b) {
+  b->ArgName("entries")->Arg(kOneMillion);
+  if (Large()) b->Arg(kTenMillion);
+}
+
+void StartUpArgs(benchmark::internal::Benchmark* b) {
+  b->ArgName("entries")->Arg(0)->Arg(kOneMillion);
+  if (Large()) b->Arg(kTenMillion);
+}
+
+BENCHMARK(BM_InclusionProof)->Apply(LargeArgs)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ConsistencyProof)->Apply(LargeArgs)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StartUp)->Apply(StartUpArgs)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AuditLogOpen)->Apply(StartUpArgs)->Unit(benchmark::kMicrosecond);
+
+int64_t SampleBytes(size_t n) {
+  int64_t bytes = 0;
+  for (size_t i = 0; i < n; ++i) bytes += static_cast<int64_t>(SampleLeaves()[i % 10'000].size());
+  return bytes;
+}
+
+// The baseline: SHA-256 of every leaf, as a plain in-process hash of the same bytes.
+void BM_Sha256OfEntries(benchmark::State& state) {
+  const std::vector<Bytes>& leaves = SampleLeaves();
+  for (auto _ : state) {
+    for (size_t i = 0; i < kVerifierEntries; ++i) {
+      absl::StatusOr<Sha256Digest> digest = Sha256(leaves[i % leaves.size()]);
+      if (!digest.ok()) return Fail(state, digest.status());
+      benchmark::DoNotOptimize(digest);
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * SampleBytes(kVerifierEntries));
+}
+
+// The verifier's core: RFC 9162 leaf hashes folded into a compact range, then the root.
+void BM_VerifierRootFromEntries(benchmark::State& state) {
+  const std::vector<Bytes>& leaves = SampleLeaves();
+  absl::StatusOr<auditlog::MerkleHasher> hasher = auditlog::MerkleHasher::Create();
+  if (!hasher.ok()) return Fail(state, hasher.status());
+  for (auto _ : state) {
+    auditlog::CompactRange range;
+    for (size_t i = 0; i < kVerifierEntries; ++i) {
+      absl::StatusOr<auditlog::Hash> h = hasher->HashLeaf(leaves[i % leaves.size()]);
+      if (!h.ok()) return Fail(state, h.status());
+      absl::Status appended = range.Append(*h, *hasher);
+      if (!appended.ok()) return Fail(state, appended);
+    }
+    benchmark::DoNotOptimize(range.Root(*hasher));
+  }
+  state.SetBytesProcessed(state.iterations() * SampleBytes(kVerifierEntries));
+}
+
+// All of `enlace-audit verify` on a 100,000-entry export (files in the page cache): records,
+// recorded hashes, canonical decoding, signature and root of the head.
+void BM_VerifyExport(benchmark::State& state) {
+  ScratchDir dir;
+  {
+    absl::StatusOr<auditor::EntryWriter> writer = auditor::EntryWriter::Open(dir.path(), 0, 0);
+    if (!writer.ok()) return Fail(state, writer.status());
+    absl::StatusOr<auditlog::MerkleHasher> hasher = auditlog::MerkleHasher::Create();
+    auditlog::CompactRange range;
+    for (size_t i = 0; i < kVerifierEntries; ++i) {
+      const Bytes& leaf = SampleLeaves()[i % 10'000];
+      absl::StatusOr<auditlog::Hash> h = hasher->HashLeaf(leaf);
+      if (!writer->Append(leaf, *h).ok() || !range.Append(*h, *hasher).ok()) {
+        return Fail(state, absl::InternalError("could not write the export"));
+      }
+    }
+    absl::StatusOr<Ed25519PrivateKey> key = TestLogKey();
+    absl::StatusOr<auditlog::TreeHead> head =
+        auditlog::SignTreeHead(kVerifierEntries, *range.Root(*hasher), absl::Now(), *key);
+    if (!writer->Sync().ok() || !head.ok() ||
+        !auditor::WriteLogKey(dir.path(), key->public_key()).ok() ||
+        !auditor::WriteTreeHeads(dir.path(), {*head}).ok()) {
+      return Fail(state, absl::InternalError("could not write the export"));
+    }
+  }
+  for (auto _ : state) {
+    absl::StatusOr<auditor::VerifyResult> result = auditor::VerifyExport(dir.path());
+    if (!result.ok()) return Fail(state, result.status());
+    if (!result->ok()) return Fail(state, absl::InternalError(result->divergence->ToString()));
+  }
+  state.SetBytesProcessed(state.iterations() * SampleBytes(kVerifierEntries));
+}
+
+BENCHMARK(BM_Sha256OfEntries)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VerifierRootFromEntries)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VerifyExport)->Unit(benchmark::kMillisecond);
+
+// Prints as usual and keeps, per benchmark, its items or bytes per second and its real time per
+// iteration (µs), for the ratios.
+class RecordingReporter : public benchmark::ConsoleReporter {
+ public:
+  struct Result {
+    double rate = 0;     // items/s or bytes/s
+    double real_us = 0;  // per iteration
+  };
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      Result& r = results_[run.benchmark_name()];
+      for (const char* counter : {"items_per_second", "bytes_per_second"}) {
+        auto it = run.counters.find(counter);
+        if (it != run.counters.end()) r.rate = it->second.value;
+      }
+      r.real_us = run.GetAdjustedRealTime() * (run.time_unit == benchmark::kMillisecond  ? 1000.0
+                                               : run.time_unit == benchmark::kNanosecond ? 0.001
+                                                                                         : 1.0);
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  const Result* Find(const std::string& name) const {
+    auto it = results_.find(name);
+    return it == results_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::map<std::string, Result> results_;
+};
+
+void PrintRatio(const RecordingReporter& r, const std::string& what, const std::string& num,
+                const std::string& den, bool rates, const char* target) {
+  const RecordingReporter::Result* a = r.Find(num);
+  const RecordingReporter::Result* b = r.Find(den);
+  if (a == nullptr || b == nullptr) return;
+  const double ratio = rates ? a->rate / b->rate : a->real_us / b->real_us;
+  std::printf("%-58s %8.3f %s\n", what.c_str(), ratio, target);
+}
+
+}  // namespace
+}  // namespace enlace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  enlace::RecordingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  std::printf("\nratios (same run):\n");
+  for (const char* batch : {"1", "100", "1000"}) {
+    enlace::PrintRatio(reporter,
+                       std::string("append rate / raw RocksDB write rate, batch ") + batch,
+                       std::string("BM_AuditLogAppend/batch:") + batch,
+                       std::string("BM_RawBatchedWrite/batch:") + batch, true, "");
+  }
+  enlace::PrintRatio(reporter, "verifier (root from entries) / SHA-256 throughput",
+                     "BM_VerifierRootFromEntries", "BM_Sha256OfEntries", true, "(target >= 0.5)");
+  enlace::PrintRatio(reporter, "VerifyExport / SHA-256 throughput", "BM_VerifyExport",
+                     "BM_Sha256OfEntries", true, "(target >= 0.5)");
+  enlace::PrintRatio(reporter, "inclusion proof latency, 10 M / 1 M entries",
+                     "BM_InclusionProof/entries:10000000", "BM_InclusionProof/entries:1000000",
+                     false, "");
+  enlace::PrintRatio(reporter, "start-up time, 1 M entries / empty", "BM_StartUp/entries:1000000",
+                     "BM_StartUp/entries:0", false, "(target <= 1.5)");
+  enlace::PrintRatio(reporter, "start-up time, 10 M entries / empty", "BM_StartUp/entries:10000000",
+                     "BM_StartUp/entries:0", false, "(target <= 1.5)");
+  return 0;
+}
