@@ -46,6 +46,10 @@ absl::StatusOr<std::unique_ptr<HubServer>> HubServer::Start(HubServerOptions opt
   const size_t max_message = std::max<size_t>(o.exchange.limits.max_envelope_bytes, 4 << 20);
   builder.SetMaxReceiveMessageSize(static_cast<int>(max_message + (64 << 10)));
   // Subscribers hold idle streams for hours: let them (and us) probe the connection.
+  // Bounded memory per stream: a fixed 4 MiB flow-control window instead of the one BDP probing
+  // grows (which let a 100 MB upload push ~60 MB ahead of what the hub had stored).
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 4 << 20);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
