@@ -200,6 +200,8 @@ void Daemon::ConnectorLoop() {
         next_refresh = now + refresh_every;
       } else {
         SetConnected(false, status);
+        LogWarning("node.connect_failed", {{"attempt", absl::StrCat(attempt + 1)},
+                                           {"error", std::string(status.message())}});
         absl::Duration delay = RetryDelay(
             ++attempt, absl::Milliseconds(config.outbox().initial_backoff_ms()),
             std::min(absl::Milliseconds(config.outbox().max_backoff_ms()), absl::Seconds(30)),

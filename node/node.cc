@@ -156,22 +156,27 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, Keystore
                                    node->keys_, node->options_.env));
   ASSIGN_OR_RETURN(absl::optional<std::string> version,
                    node->store_->GetState(kDirectoryVersionState));
-  uint64_t min_version = 0;
-  if (version.has_value() && !absl::SimpleAtoi(*version, &min_version)) {
+  uint64_t stored_version = 0;
+  if (version.has_value() && !absl::SimpleAtoi(*version, &stored_version)) {
     return absl::DataLossError("the stored directory version is damaged");
   }
-  node->directory_ = std::make_unique<DirectoryVerifier>(*node->options_.root, min_version);
   ASSIGN_OR_RETURN(absl::optional<std::string> signed_directory,
                    node->store_->GetState(kDirectoryState));
+  // The stored directory is verified again and becomes current; only newer ones are accepted
+  // after it. If it no longer verifies (e.g. its signer's certificate expired), the node starts
+  // without one but still refuses anything not newer than it.
+  auto verifier = std::make_unique<DirectoryVerifier>(*node->options_.root, 0);
   if (signed_directory.has_value()) {
-    // The stored directory passed these checks before; it may no longer (an expired signer):
-    // then the node waits for a fresh one from the hub.
-    absl::Status accepted =
-        node->directory_->Accept(*signed_directory, node->options_.env.clock->Now()).status();
-    if (!accepted.ok()) {
-      LogWarning("node.directory_stale", {{"error", std::string(accepted.message())}});
+    absl::StatusOr<std::shared_ptr<const Directory>> accepted =
+        verifier->Accept(*signed_directory, node->options_.env.clock->Now());
+    if (!accepted.ok() || (*accepted)->version() != stored_version) {
+      LogWarning("node.directory_stale",
+                 {{"error", accepted.ok() ? "stored version mismatch"
+                                          : std::string(accepted.status().message())}});
+      verifier = std::make_unique<DirectoryVerifier>(*node->options_.root, stored_version);
     }
   }
+  node->directory_ = std::move(verifier);
   WitnessOptions witness;
   witness.evidence_dir = config.data_dir() + "/evidence";
   if (config.witness().inclusion_deadline_s() > 0) {

@@ -198,13 +198,23 @@ absl::StatusOr<WitnessCheck> LogWitness::Check() {
   }
   WitnessCheck check;
   uint64_t alarms_before = alarm_count_.load();
-  ASSIGN_OR_RETURN(v1::TreeHead latest_proto, hub_->GetTreeHead(0));
-  absl::StatusOr<auditlog::TreeHead> latest = auditlog::FromProto(latest_proto);
-  if (!latest.ok()) {
-    RETURN_IF_ERROR(AlarmLocked("malformed_tree_head", latest.status().message(),
-                                json{{"tree_head", latest_proto.ShortDebugString()}}.dump()));
-  } else {
-    RETURN_IF_ERROR(AdvanceTrustedHead(*latest));
+  absl::StatusOr<v1::TreeHead> latest_proto = hub_->GetTreeHead(0);
+  if (absl::IsNotFound(latest_proto.status()) && trusted_.has_value()) {
+    RETURN_IF_ERROR(AlarmLocked("tree_head_missing",
+                                "the hub says it has no signed tree head, but this node saw one",
+                                json{{"trusted", HeadJson(*trusted_)}}.dump()));
+  }
+  // A young log may have no signed head yet: then there is nothing to check.
+  const bool no_head_yet = absl::IsNotFound(latest_proto.status());
+  if (!no_head_yet) {
+    RETURN_IF_ERROR(latest_proto.status());
+    absl::StatusOr<auditlog::TreeHead> latest = auditlog::FromProto(*latest_proto);
+    if (!latest.ok()) {
+      RETURN_IF_ERROR(AlarmLocked("malformed_tree_head", latest.status().message(),
+                                  json{{"tree_head", latest_proto->ShortDebugString()}}.dump()));
+    } else {
+      RETURN_IF_ERROR(AdvanceTrustedHead(*latest));
+    }
   }
   if (trusted_.has_value()) {
     RETURN_IF_ERROR(CheckInclusions(check));

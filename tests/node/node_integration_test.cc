@@ -1,0 +1,494 @@
+// The country node end to end: a real hub and real node daemons over mutual TLS on 127.0.0.1,
+// driven through the `enlace` CLI as their focal points, on one FakeClock.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "crypto/signing.h"
+#include "domain/content.h"
+#include "domain/json.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "node/cli_render.h"
+#include "tests/node/misbehaving_hubs.h"
+#include "tests/node/node_network.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace enlace::node::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+template <typename Message>
+Message ParseJson(const std::string& json) {
+  Message message;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &message, options);
+  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json;
+  return message;
+}
+
+class NodeIntegrationTest : public ::testing::Test {
+ protected:
+  void Network(const std::vector<std::string>& countries) {
+    ASSERT_OK_AND_ASSIGN(network_, NodeNetwork::Create(countries));
+  }
+
+  void StartNodes(const std::vector<std::string>& countries) {
+    for (const std::string& c : countries) ASSERT_OK(network_->StartNode(c));
+    ASSERT_TRUE(network_->WaitUntil([&] {
+      return std::all_of(countries.begin(), countries.end(),
+                         [&](const std::string& c) { return network_->daemon(c).connected(); });
+    })) << "the nodes did not connect to the hub";
+  }
+
+  absl::optional<v1::CaseSummary> Case(const std::string& country, const std::string& ref) {
+    absl::StatusOr<v1::CaseSummary> summary = network_->node(country).store().GetCase(ref);
+    if (!summary.ok()) return absl::nullopt;
+    return *summary;
+  }
+
+  std::vector<v1::StoredItemMeta> Items(const std::string& country, v1::ItemDirection direction) {
+    std::vector<v1::StoredItemMeta> chosen;
+    absl::StatusOr<std::vector<v1::StoredItemMeta>> items =
+        network_->node(country).store().ListItems();
+    if (!items.ok()) return chosen;
+    for (const auto& item : *items) {
+      if (item.direction() == direction) chosen.push_back(item);
+    }
+    return chosen;
+  }
+
+  bool Has(const std::string& country, const std::string& message_id_hex) {
+    for (const auto& item : Items(country, v1::ITEM_DIRECTION_INBOUND)) {
+      if (HexEncode(item.message_id()) == message_id_hex) return true;
+    }
+    return false;
+  }
+
+  v1::Content Example(const std::string& name) {
+    absl::StatusOr<std::string> text =
+        ReadFile(absl::StrCat(ENLACE_SOURCE_DIR, "/tests/data/examples/", name), 1 << 20);
+    EXPECT_TRUE(text.ok()) << text.status();
+    absl::StatusOr<v1::Content> content = domain::ContentFromJson(text.value_or("{}"));
+    EXPECT_TRUE(content.ok()) << content.status();
+    return content.value_or(v1::Content());
+  }
+
+  // `enlace --json send KIND --file <content> [--to ...]` as `country`'s focal point.
+  v1::SendResponse Send(const std::string& country, const std::string& kind,
+                        const v1::Content& content, const std::string& to = "") {
+    std::string path = files_.Sub(absl::StrCat(country, "-", ++files_sent_, ".json"));
+    absl::StatusOr<std::string> json = domain::MessageToJson(content);
+    EXPECT_TRUE(json.ok());
+    EXPECT_OK(WriteFileAtomically(path, json.value_or("{}")));
+    std::vector<std::string> args = {"--json", "send", kind, "--file", path};
+    if (!to.empty()) args.insert(args.end(), {"--to", to});
+    CliResult result = network_->Cli(country, args);
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    return ParseJson<v1::SendResponse>(result.out);
+  }
+
+  // An information request from `from` to `to`, through the CLI.
+  v1::SendResponse Request(const std::string& from, const std::string& to,
+                           const std::string& subject) {
+    CliResult result =
+        network_->Cli(from, {"--json", "request", "--to", to, "--subject", subject, "--question",
+                             "¿Puede confirmar el documento?", "--deadline", "7d"});
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    return ParseJson<v1::SendResponse>(result.out);
+  }
+
+  v1::Content Alert(v1::HandlingCode handling) {
+    v1::Content alert = Example("smuggling_alert_us_route_to_gt_hn_sv_mx.json");
+    absl::StatusOr<std::string> ref = domain::NewReference(*RandomSource::Real());
+    alert.mutable_smuggling_alert()->set_alert_ref(ref.value_or(""));
+    alert.mutable_smuggling_alert()->mutable_handling()->set_code(handling);
+    *alert.mutable_smuggling_alert()->mutable_valid_until() =
+        domain::TimeToProto(network_->clock().Now() + absl::Hours(24 * 60));
+    return alert;
+  }
+
+  std::unique_ptr<NodeNetwork> network_;
+  enlace::testing::TempDir files_;
+  int files_sent_ = 0;
+};
+
+TEST_F(NodeIntegrationTest, ReferralRoundTripThroughItsWholeLifecycle) {
+  Network({"MX", "GT"});
+  StartNodes({"MX", "GT"});
+  v1::SendResponse sent =
+      Send("MX", "referral", Example("victim_referral_mx_to_gt_unaccompanied_girl.json"));
+  ASSERT_THAT(sent.recipient_ids(), ::testing::ElementsAre("node/GT"));
+  const std::string ref = sent.ref();
+
+  // The receiving node stores it and answers RECEIVED on its own; both sides see it.
+  auto both_at = [&](v1::ReferralState state) {
+    return network_->WaitUntil([&] {
+      absl::optional<v1::CaseSummary> mx = Case("MX", ref);
+      absl::optional<v1::CaseSummary> gt = Case("GT", ref);
+      return mx && gt && mx->referral_state() == state && gt->referral_state() == state;
+    });
+  };
+  ASSERT_TRUE(both_at(v1::REFERRAL_STATE_RECEIVED));
+  EXPECT_EQ(Case("GT", ref)->referral_side(), v1::REFERRAL_SIDE_RECEIVING);
+  EXPECT_EQ(Case("MX", ref)->referral_side(), v1::REFERRAL_SIDE_REFERRING);
+
+  // The referring side may not accept its own referral: refused before anything is sealed.
+  CliResult wrong = network_->Cli("MX", {"status", ref, "ACCEPTED"});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_THAT(wrong.err, HasSubstr("referral_status.state"));
+  EXPECT_EQ(network_->node("MX").OutboxSize(), 0u);
+
+  struct Step {
+    std::string by;
+    std::string step;
+    v1::ReferralState state;
+    std::vector<std::string> extra;
+  };
+  const std::vector<Step> steps = {
+      {"GT", "ACCEPTED", v1::REFERRAL_STATE_ACCEPTED, {}},
+      {"GT", "RISK_ASSESSMENT", v1::REFERRAL_STATE_RISK_ASSESSMENT, {}},
+      {"GT", "RETURN_PLANNED", v1::REFERRAL_STATE_RETURN_PLANNED, {}},
+      {"MX", "IN_TRANSIT", v1::REFERRAL_STATE_IN_TRANSIT, {}},
+      {"GT", "RETURN_COMPLETED", v1::REFERRAL_STATE_RETURN_COMPLETED, {}},
+      {"GT", "ASSISTANCE_STARTED", v1::REFERRAL_STATE_ASSISTANCE_STARTED, {}},
+      {"GT", "FOLLOW_UP", v1::REFERRAL_STATE_FOLLOW_UP, {}},
+      {"GT", "CLOSED", v1::REFERRAL_STATE_CLOSED, {"--reason", "SERVICES_COMPLETED"}},
+  };
+  for (const Step& step : steps) {
+    std::vector<std::string> args = {"status", ref, step.step, "--note", "paso " + step.step};
+    args.insert(args.end(), step.extra.begin(), step.extra.end());
+    CliResult result = network_->Cli(step.by, args);
+    ASSERT_EQ(result.exit_code, 0) << step.step << ": " << result.err;
+    ASSERT_TRUE(both_at(step.state)) << "both sides did not reach " << step.step;
+  }
+  // Each side's history holds every step, in order: SENT, RECEIVED and the eight above.
+  for (const char* country : {"MX", "GT"}) {
+    absl::optional<v1::CaseSummary> c = Case(country, ref);
+    ASSERT_TRUE(c.has_value());
+    ASSERT_THAT(c->history(), SizeIs(10)) << country;
+    EXPECT_EQ(c->history(0).referral_state(), v1::REFERRAL_STATE_SENT);
+    EXPECT_EQ(c->history(1).referral_state(), v1::REFERRAL_STATE_RECEIVED);
+    EXPECT_EQ(c->history(9).referral_state(), v1::REFERRAL_STATE_CLOSED);
+    EXPECT_THAT(c->flags(), ::testing::IsEmpty()) << country;
+  }
+  // The readable view, in Spanish.
+  CliResult cases = network_->Cli("GT", {"--lang", "es", "cases", "--kind", "referral"});
+  EXPECT_EQ(cases.exit_code, 0) << cases.err;
+  EXPECT_THAT(cases.out, HasSubstr(ref));
+  EXPECT_THAT(cases.out, HasSubstr("Referencia"));
+}
+
+TEST_F(NodeIntegrationTest, AlertToFourCountriesEachAcknowledging) {
+  const std::vector<std::string> recipients = {"GT", "HN", "SV", "MX"};
+  Network({"US", "GT", "HN", "SV", "MX"});
+  StartNodes({"US", "GT", "HN", "SV", "MX"});
+  v1::Content alert = Alert(v1::HANDLING_CODE_H2);
+  alert.mutable_smuggling_alert()->clear_target_countries();  // from --to
+  v1::SendResponse sent = Send("US", "alert", alert, "GT,HN,SV,MX");
+  ASSERT_THAT(sent.recipient_ids(), SizeIs(4));
+  const std::string ref = sent.ref();
+  for (const std::string& c : recipients) {
+    ASSERT_TRUE(network_->WaitUntil([&] { return Case(c, ref).has_value(); })) << c;
+    EXPECT_EQ(Case(c, ref)->alert_side(), v1::ALERT_SIDE_RECIPIENT);
+    CliResult ack = network_->Cli(c, {"respond", ref, "--feedback", "ACKNOWLEDGED"});
+    ASSERT_EQ(ack.exit_code, 0) << c << ": " << ack.err;
+  }
+  ASSERT_TRUE(network_->WaitUntil([&] {
+    absl::optional<v1::CaseSummary> us = Case("US", ref);
+    if (!us || us->recipients_size() != 4) return false;
+    return std::all_of(us->recipients().begin(), us->recipients().end(),
+                       [](const auto& r) { return r.state() == v1::ALERT_STATE_ACKNOWLEDGED; });
+  })) << "the originator did not see four acknowledgements";
+  // The recipients' nodes also signed delivery acknowledgements at the hub; the originator reads
+  // them from the audit log it verifies.
+  ASSERT_TRUE(network_->WaitUntil(
+      [&] {
+        for (const auto& item : Items("US", v1::ITEM_DIRECTION_OUTBOUND)) {
+          if (HexEncode(item.message_id()) == sent.message_id()) {
+            return item.acknowledged_by_size() == 4 && item.delivery() == v1::ITEM_STATE_LOGGED;
+          }
+        }
+        return false;
+      },
+      absl::Seconds(1)));
+  EXPECT_EQ(network_->node("US").witness().alarm_count(), 0u);
+}
+
+TEST_F(NodeIntegrationTest, HubDownWhileSendingTheOutboxDrainsAfterRestart) {
+  Network({"MX", "GT"});
+  StartNodes({"MX", "GT"});
+  ASSERT_OK(network_->StopHub());
+  v1::SendResponse sent = Request("MX", "GT", "Verificación de documento");
+  ASSERT_TRUE(network_->WaitUntil([&] {
+    absl::StatusOr<std::vector<v1::OutboxEntry>> outbox = network_->node("MX").store().ListOutbox();
+    return outbox.ok() && outbox->size() == 1 && (*outbox)[0].attempts() >= 1;
+  })) << "the submission was not attempted while the hub was down";
+  absl::StatusOr<std::vector<v1::OutboxEntry>> waiting = network_->node("MX").store().ListOutbox();
+  ASSERT_OK(waiting.status());
+  EXPECT_THAT((*waiting)[0].last_error(), HasSubstr("hub Submit"));
+  EXPECT_GT((*waiting)[0].next_attempt_ms(), absl::ToUnixMillis(network_->clock().Now()));
+
+  ASSERT_OK(network_->StartHub());
+  ASSERT_TRUE(network_->WaitUntil(
+      [&] { return network_->node("MX").OutboxSize() == 0 && Has("GT", sent.message_id()); },
+      absl::Seconds(1)))
+      << "the outbox did not drain after the hub came back";
+  EXPECT_THAT(Items("GT", v1::ITEM_DIRECTION_INBOUND), SizeIs(1));
+  EXPECT_EQ(network_->node("MX").witness().alarm_count(), 0u);
+}
+
+TEST_F(NodeIntegrationTest, NodeOfflineForASimulatedDayReceivesEverythingOnReturn) {
+  Network({"MX", "GT"});
+  StartNodes({"MX", "GT"});
+  network_->StopNode("GT");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(Request("MX", "GT", absl::StrCat("Consulta ", i)).message_id());
+    ASSERT_TRUE(network_->WaitUntil([&] { return network_->node("MX").OutboxSize() == 0; }));
+    network_->Advance(absl::Minutes(20));
+  }
+  network_->Advance(absl::Hours(24));
+  ASSERT_OK(network_->StartNode("GT"));
+  ASSERT_TRUE(network_->WaitUntil([&] {
+    return std::all_of(ids.begin(), ids.end(),
+                       [&](const std::string& id) { return Has("GT", id); });
+  })) << "the node did not receive what waited for it";
+  std::vector<v1::StoredItemMeta> received = Items("GT", v1::ITEM_DIRECTION_INBOUND);
+  ASSERT_THAT(received, SizeIs(3));
+  for (const auto& item : received) {
+    EXPECT_GE(absl::ToUnixMillis(network_->clock().Now()) - item.created_at_ms(),
+              absl::ToInt64Milliseconds(absl::Hours(24)));
+  }
+  EXPECT_EQ(network_->node("GT").witness().alarm_count(), 0u);
+  EXPECT_EQ(network_->node("MX").witness().alarm_count(), 0u);
+}
+
+TEST_F(NodeIntegrationTest, DuplicateDeliveryIsShownOnce) {
+  Network({"MX", "GT"});
+  StartNodes({"MX"});
+  ReplayingHub* replaying = nullptr;
+  ASSERT_OK(network_->StartNode("GT", [&](HubPort* real) {
+    auto hub = std::make_unique<ReplayingHub>(real);
+    replaying = hub.get();
+    return hub;
+  }));
+  ASSERT_TRUE(network_->WaitUntil([&] { return network_->daemon("GT").connected(); }));
+  v1::SendResponse first = Request("MX", "GT", "Primera");
+  ASSERT_TRUE(network_->WaitUntil([&] { return replaying->replayed(); }));
+  v1::SendResponse second = Request("MX", "GT", "Segunda");
+  ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", second.message_id()); }));
+  EXPECT_THAT(Items("GT", v1::ITEM_DIRECTION_INBOUND), SizeIs(2));
+  CliResult inbox = network_->Cli("GT", {"--json", "inbox"});
+  ASSERT_EQ(inbox.exit_code, 0) << inbox.err;
+  v1::ListInboxResponse listed = ParseJson<v1::ListInboxResponse>(inbox.out);
+  int shown = 0;
+  for (const auto& item : listed.items()) shown += item.message_id() == first.message_id();
+  EXPECT_EQ(shown, 1);
+  EXPECT_THAT(network_->node("GT").MetricsText(), HasSubstr("enlace_node_duplicates_total 1\n"));
+}
+
+TEST_F(NodeIntegrationTest, TamperedEnvelopeIsRejectedAndReported) {
+  Network({"MX", "GT"});
+  StartNodes({"MX"});
+  ASSERT_OK(network_->StartNode(
+      "GT", [](HubPort* real) { return std::make_unique<TamperingHub>(real); }));
+  ASSERT_TRUE(network_->WaitUntil([&] { return network_->daemon("GT").connected(); }));
+  v1::SendResponse tampered = Request("MX", "GT", "Alterado en el camino");
+  ASSERT_TRUE(
+      network_->WaitUntil([&] { return network_->node("GT").witness().alarm_count() == 1; }));
+  EXPECT_FALSE(Has("GT", tampered.message_id()));
+  absl::StatusOr<std::vector<v1::WitnessAlarm>> alarms = network_->node("GT").store().ListAlarms();
+  ASSERT_OK(alarms.status());
+  ASSERT_THAT(*alarms, SizeIs(1));
+  EXPECT_EQ((*alarms)[0].kind(), "rejected_envelope");
+  EXPECT_THAT((*alarms)[0].detail(), HasSubstr(tampered.message_id()));
+  absl::StatusOr<std::string> evidence = ReadFile((*alarms)[0].evidence_path(), 1 << 20);
+  ASSERT_OK(evidence.status());
+  EXPECT_THAT(*evidence, HasSubstr("\"envelope_sha256\""));
+  CliResult doctor = network_->Cli("GT", {"doctor"});
+  EXPECT_EQ(doctor.exit_code, 1);
+  EXPECT_THAT(doctor.out, HasSubstr("ALARM"));
+
+  // What follows, untouched, is received as usual.
+  v1::SendResponse clean = Request("MX", "GT", "Intacto");
+  ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", clean.message_id()); }));
+}
+
+TEST_F(NodeIntegrationTest, RevokedSendersLaterMessageIsRejected) {
+  Network({"MX", "GT"});
+  StartNodes({"MX", "GT"});
+  network_->StopNode("GT");
+  v1::SendResponse before = Request("MX", "GT", "Antes de la revocación");
+  network_->Advance(absl::Seconds(10));
+  const absl::Time revoked_at = network_->clock().Now();
+  network_->Advance(absl::Seconds(10));
+  v1::SendResponse after = Request("MX", "GT", "Después de la revocación");
+  ASSERT_TRUE(network_->WaitUntil([&] { return network_->node("MX").OutboxSize() == 0; }));
+  for (const auto& item : Items("MX", v1::ITEM_DIRECTION_OUTBOUND)) {
+    ASSERT_NE(item.delivery(), v1::ITEM_STATE_FAILED) << item.error();
+  }
+
+  // The operator learns the key was stolen at `revoked_at` and publishes that.
+  v1::Directory directory = network_->net().BaseDirectory(2);
+  directory.set_issued_at_ms(absl::ToUnixMillis(network_->clock().Now()));
+  v1::Revocation* revocation = directory.add_revocations();
+  revocation->set_key_id(network_->net().participant("node/MX").signing_key.public_key().KeyId());
+  revocation->set_revoked_at_ms(absl::ToUnixMillis(revoked_at));
+  revocation->set_reason("key compromised");
+  ASSERT_OK(network_->PublishDirectory(directory));
+
+  ASSERT_OK(network_->StartNode("GT"));
+  ASSERT_TRUE(network_->WaitUntil([&] {
+    return Has("GT", before.message_id()) && network_->node("GT").witness().alarm_count() == 1;
+  }));
+  EXPECT_FALSE(Has("GT", after.message_id()));
+  absl::StatusOr<std::vector<v1::WitnessAlarm>> alarms = network_->node("GT").store().ListAlarms();
+  ASSERT_OK(alarms.status());
+  EXPECT_EQ((*alarms)[0].kind(), "rejected_envelope");
+  EXPECT_THAT((*alarms)[0].detail(), HasSubstr(after.message_id()));
+  EXPECT_THAT((*alarms)[0].detail(), HasSubstr("revoked"));
+}
+
+TEST_F(NodeIntegrationTest, H2AlertCannotBeForwarded) {
+  Network({"US", "GT", "PA"});
+  StartNodes({"US", "GT", "PA"});
+  v1::Content h2 = Alert(v1::HANDLING_CODE_H2);
+  h2.mutable_smuggling_alert()->clear_target_countries();
+  h2.mutable_smuggling_alert()->add_target_countries("GT");
+  v1::SendResponse sent = Send("US", "alert", h2);
+  ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", sent.message_id()); }));
+  for (const char* lang : {"en", "es"}) {
+    CliResult refused =
+        network_->Cli("GT", {"--lang", lang, "forward", sent.message_id(), "--to", "PA"});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_THAT(refused.err, HasSubstr("H2"));
+  }
+  EXPECT_EQ(network_->node("GT").OutboxSize(), 0u);
+
+  // An H1 alert may be forwarded: its code and originator travel with it.
+  v1::Content h1 = Alert(v1::HANDLING_CODE_H1);
+  h1.mutable_smuggling_alert()->clear_target_countries();
+  h1.mutable_smuggling_alert()->add_target_countries("GT");
+  v1::SendResponse allowed = Send("US", "alert", h1);
+  ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", allowed.message_id()); }));
+  CliResult forwarded = network_->Cli(
+      "GT", {"--json", "forward", allowed.message_id(), "--to", "PA", "--note", "Ruta relevante"});
+  ASSERT_EQ(forwarded.exit_code, 0) << forwarded.err;
+  v1::SendResponse forward = ParseJson<v1::SendResponse>(forwarded.out);
+  ASSERT_TRUE(network_->WaitUntil([&] { return Has("PA", forward.message_id()); }));
+  CliResult shown = network_->Cli("PA", {"--json", "show", forward.message_id()});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  v1::ShowResponse show = ParseJson<v1::ShowResponse>(shown.out);
+  EXPECT_EQ(show.content().forwarded().originator(), "node/US");
+  EXPECT_EQ(show.content().forwarded().forwarded_by(), "node/GT");
+  EXPECT_EQ(show.content().smuggling_alert().handling().code(), v1::HANDLING_CODE_H1);
+}
+
+TEST_F(NodeIntegrationTest, WitnessRaisesAnAlarmOnAForkedLog) {
+  Network({"MX", "GT"});
+  StartNodes({"GT"});
+  ForkingHub* forking = nullptr;
+  const hub::testing::TestNetwork& net = network_->net();
+  ASSERT_OK(network_->StartNode("MX", [&](HubPort* real) {
+    auto hub = std::make_unique<ForkingHub>(real, [&net] { return net.LogKey(); });
+    forking = hub.get();
+    return hub;
+  }));
+  ASSERT_TRUE(network_->WaitUntil([&] { return network_->daemon("MX").connected(); }));
+  Request("MX", "GT", "Antes de la bifurcación");
+  ASSERT_TRUE(network_->WaitUntil(
+      [&] {
+        absl::StatusOr<v1::AuditResponse> view = network_->node("MX").witness().View();
+        return view.ok() && view->submissions_included() == 1;
+      },
+      absl::Seconds(1)))
+      << "the submission's inclusion was not verified";
+  forking->Fork();
+  network_->Advance(absl::Seconds(1));
+  ASSERT_GE(network_->node("MX").witness().alarm_count(), 1u);
+  CliResult audit = network_->Cli("MX", {"--json", "audit"});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  v1::AuditResponse view = ParseJson<v1::AuditResponse>(audit.out);
+  EXPECT_FALSE(view.consistent());
+  ASSERT_GE(view.alarms_size(), 1);
+  EXPECT_EQ(view.alarms(0).kind(), "inconsistent_tree_head");
+  absl::StatusOr<std::string> evidence = ReadFile(view.alarms(0).evidence_path(), 1 << 20);
+  ASSERT_OK(evidence.status());
+  EXPECT_THAT(*evidence, HasSubstr("\"trusted\""));
+  EXPECT_THAT(*evidence, HasSubstr("\"presented\""));
+  EXPECT_THAT(network_->node("MX").MetricsText(), HasSubstr("enlace_node_alarms_total 1\n"));
+}
+
+TEST_F(NodeIntegrationTest, CliJsonOutputParsesAndRoundTrips) {
+  Network({"MX", "GT"});
+  StartNodes({"MX", "GT"});
+  v1::SendResponse sent = Request("MX", "GT", "Documento");
+  ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", sent.message_id()); }));
+
+  // Each answer parses back into its message and prints to the same bytes.
+  auto round_trip = [&](const std::vector<std::string>& args, auto message, int exit_code) {
+    std::vector<std::string> with_json = {"--json"};
+    with_json.insert(with_json.end(), args.begin(), args.end());
+    CliResult result = network_->Cli("GT", with_json);
+    EXPECT_EQ(result.exit_code, exit_code) << args[0] << ": " << result.err;
+    message = ParseJson<decltype(message)>(result.out);
+    EXPECT_EQ(ToJson(message), result.out) << args[0];
+    return message;
+  };
+  v1::ListInboxResponse inbox = round_trip({"inbox"}, v1::ListInboxResponse(), 0);
+  ASSERT_THAT(inbox.items(), SizeIs(1));
+  EXPECT_EQ(inbox.items(0).message_id(), sent.message_id());
+  EXPECT_FALSE(inbox.items(0).read());
+  v1::ShowResponse show = round_trip({"show", sent.message_id()}, v1::ShowResponse(), 0);
+  EXPECT_EQ(show.content().info_request().subject(), "Documento");
+  v1::ThreadResponse thread = round_trip({"thread", sent.ref()}, v1::ThreadResponse(), 0);
+  EXPECT_EQ(thread.case_summary().kind(), v1::CASE_KIND_REQUEST);
+  v1::ListCasesResponse cases = round_trip({"cases"}, v1::ListCasesResponse(), 0);
+  ASSERT_THAT(cases.cases(), SizeIs(1));
+  round_trip({"keys"}, v1::KeysResponse(), 0);
+  round_trip({"whoami"}, v1::WhoamiResponse(), 0);
+  v1::AuditResponse audit = round_trip({"audit"}, v1::AuditResponse(), 0);
+  // The access log names who showed and exported the content.
+  std::vector<std::string> actions;
+  for (const auto& entry : audit.access_log()) actions.push_back(entry.action());
+  EXPECT_THAT(actions, ::testing::Contains("export"));
+  EXPECT_THAT(actions, ::testing::Contains("decrypt"));
+  CliResult doctor_run = network_->Cli("GT", {"--json", "doctor"});
+  v1::DoctorResponse doctor = ParseJson<v1::DoctorResponse>(doctor_run.out);
+  EXPECT_EQ(ToJson(doctor), doctor_run.out);
+  EXPECT_EQ(doctor_run.exit_code, doctor.healthy() ? 0 : 1);
+  EXPECT_THAT(doctor.checks(), ::testing::Not(::testing::IsEmpty()));
+
+  // Errors are JSON too, with every issue.
+  CliResult missing = network_->Cli("GT", {"--json", "show", std::string(32, '0')});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.out, HasSubstr("\"code\": \"NOT_FOUND\""));
+  v1::Content bad;
+  bad.mutable_victim_referral()->set_case_ref("not-a-ref");
+  std::string path = files_.Sub("bad.json");
+  ASSERT_OK(WriteFileAtomically(path, *domain::MessageToJson(bad)));
+  CliResult invalid = network_->Cli("MX", {"--lang", "es", "send", "referral", "--file", path});
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_THAT(invalid.err, HasSubstr("victim_referral.case_ref"));
+  EXPECT_THAT(invalid.err, HasSubstr("victim_referral.consent"));
+  CliResult invalid_json = network_->Cli("MX", {"--json", "send", "referral", "--file", path});
+  EXPECT_EQ(invalid_json.exit_code, 1);
+  EXPECT_THAT(invalid_json.out, HasSubstr("\"message_es\""));
+  EXPECT_THAT(invalid_json.out, HasSubstr("\"message_en\""));
+}
+
+}  // namespace
+}  // namespace enlace::node::testing

@@ -1,0 +1,87 @@
+// Test support for the node's integration tests: a real hub (in-process HubServer over mutual
+// TLS on 127.0.0.1) and real node daemons (node/daemon.h) for several countries, all on one
+// FakeClock, with every key and certificate made at test time (hub/testing/test_network.h) and
+// written to the files a node's configuration names. The `enlace` CLI runs in-process against a
+// node's socket as the test's own OS user, who is each node's focal point.
+#ifndef ENLACE_TESTS_NODE_NODE_NETWORK_H_
+#define ENLACE_TESTS_NODE_NODE_NETWORK_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "base/env.h"
+#include "enlace/v1/directory.pb.h"
+#include "enlace/v1/node_config.pb.h"
+#include "hub/server.h"
+#include "hub/testing/test_network.h"
+#include "node/daemon.h"
+#include "tests/testing/temp_dir.h"
+
+namespace enlace::node::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+class NodeNetwork {
+ public:
+  // A network with a hub, an operator (admin/ops) and a node for each of `countries`.
+  static absl::StatusOr<std::unique_ptr<NodeNetwork>> Create(
+      const std::vector<std::string>& countries);
+  ~NodeNetwork();
+
+  FakeClock& clock() { return clock_; }
+  const hub::testing::TestNetwork& net() const { return *net_; }
+
+  // The hub on 127.0.0.1: the first start picks a port, later starts reuse it (and its data).
+  absl::Status StartHub();
+  absl::Status StopHub();
+  hub::HubServer& hub() { return *hub_; }
+
+  using HubWrapper = std::function<std::unique_ptr<HubPort>(HubPort* client)>;
+  // Starts the node daemon of `country` (its data survives StopNode).
+  absl::Status StartNode(const std::string& country, HubWrapper wrap = nullptr);
+  void StopNode(const std::string& country);
+  Daemon& daemon(const std::string& country) { return *daemons_.at(country); }
+  Node& node(const std::string& country) { return daemons_.at(country)->node(); }
+  const v1::NodeConfig& config(const std::string& country) const { return configs_.at(country); }
+
+  // `enlace --socket <country's socket> args...` in-process, with `input` on standard input.
+  CliResult Cli(const std::string& country, const std::vector<std::string>& args,
+                const std::string& input = "");
+
+  // Runs the clock forward: the hub signs a tree head for what it has, every running node checks
+  // the log, and wakes. Callers let submissions finish first (as a hub that keeps its merge
+  // delay would cover them in time).
+  void Advance(absl::Duration duration);
+  // Waits (real time, at most `timeout`) for `condition`, waking the nodes, and running the clock
+  // forward by `step` per try when `step` is not zero.
+  bool WaitUntil(const std::function<bool()>& condition, absl::Duration step = absl::ZeroDuration(),
+                 absl::Duration timeout = absl::Seconds(30));
+
+  // Publishes `directory` (signed by the network's signer) at the hub, as the operator.
+  absl::Status PublishDirectory(const v1::Directory& directory);
+
+ private:
+  NodeNetwork() : clock_(absl::Now()) {}
+  absl::Status WriteNodeFiles(const std::string& country);
+
+  FakeClock clock_;
+  enlace::testing::TempDir dir_;
+  std::unique_ptr<hub::testing::TestNetwork> net_;
+  std::unique_ptr<hub::HubServer> hub_;
+  int hub_port_ = 0;
+  std::map<std::string, v1::NodeConfig> configs_;
+  std::map<std::string, std::unique_ptr<Daemon>> daemons_;
+};
+
+}  // namespace enlace::node::testing
+
+#endif  // ENLACE_TESTS_NODE_NODE_NETWORK_H_
