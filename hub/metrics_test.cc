@@ -1,15 +1,11 @@
 #include "hub/metrics.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hub/policy.h"
+#include "hub/testing/http_get.h"
 #include "tests/testing/status_matchers.h"
 
 namespace enlace::hub {
@@ -47,33 +43,14 @@ TEST(MetricsTest, RendersThePrometheusTextFormat) {
             "x_seconds_count 3\n");
 }
 
-std::string HttpGet(int port, const std::string& request) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return "connect failed";
-  }
-  (void)!write(fd, request.data(), request.size());
-  std::string response;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, n);
-  close(fd);
-  return response;
-}
-
 TEST(MetricsTest, TheHttpResponderServesMetricsOnLoopbackOnly) {
   auto server = MetricsHttpServer::Start("127.0.0.1:0", [] { return std::string("m 1\n"); });
   ASSERT_OK(server.status());
-  const std::string ok = HttpGet((*server)->port(), "GET /metrics HTTP/1.0\r\n\r\n");
+  const std::string ok = testing::HttpGet((*server)->port(), "/metrics");
   EXPECT_THAT(ok, HasSubstr("HTTP/1.0 200 OK\r\n"));
   EXPECT_THAT(ok, HasSubstr("text/plain; version=0.0.4"));
   EXPECT_THAT(ok, HasSubstr("\r\n\r\nm 1\n"));
-  EXPECT_THAT(HttpGet((*server)->port(), "GET / HTTP/1.0\r\n\r\n"), HasSubstr("404"));
+  EXPECT_THAT(testing::HttpGet((*server)->port(), "/"), HasSubstr("404"));
   EXPECT_THAT(MetricsHttpServer::Start("0.0.0.0:0", [] { return std::string(); }),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a loopback")));
   EXPECT_THAT(MetricsHttpServer::Start("127.0.0.1", [] { return std::string(); }),

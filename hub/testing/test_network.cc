@@ -2,9 +2,12 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "base/env.h"
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "crypto/envelope.h"
+#include "crypto/key_files.h"
 #include "identity/directory.h"
 #include "identity/pki.h"
 
@@ -135,6 +138,34 @@ absl::StatusOr<v1::Envelope> TestNetwork::Seal(absl::string_view sender,
   }
   Env env;
   return enlace::Seal(std::move(header), plaintext, from.signing_key, keys, env);
+}
+
+absl::StatusOr<std::string> WriteHubFiles(const TestNetwork& net, const std::string& dir,
+                                          const std::string& extra_config) {
+  const TestParticipant& hub = net.hub();
+  RETURN_IF_ERROR(WriteFileAtomically(dir + "/root.pem", hub.tls.root_certificate_pem));
+  RETURN_IF_ERROR(WriteFileAtomically(dir + "/hub.pem", hub.tls.certificate_pem));
+  RETURN_IF_ERROR(WriteFileAtomically(dir + "/hub-key.pem", hub.tls.private_key_pem.view(), 0600));
+  ASSIGN_OR_RETURN(Ed25519PrivateKey log_key, net.LogKey());
+  RETURN_IF_ERROR(WritePrivateKeyFile(dir + "/log-key.pem", log_key));
+  ASSIGN_OR_RETURN(v1::SignedDirectory directory, net.SignDirectory(net.BaseDirectory(1)));
+  RETURN_IF_ERROR(WriteFileAtomically(dir + "/directory.pb", directory.SerializeAsString()));
+  const std::string config = absl::StrCat(
+      "listen_address: \"127.0.0.1:0\"\n"
+      "data_dir: \"data\"\n"
+      "tls {\n"
+      "  root_certificate: \"root.pem\"\n"
+      "  certificate: \"hub.pem\"\n"
+      "  private_key { path: \"hub-key.pem\" }\n"
+      "}\n"
+      "log_key { path: \"log-key.pem\" }\n"
+      "directory_file: \"directory.pb\"\n"
+      "metrics_address: \"127.0.0.1:0\"\n"
+      "ready_file: \"ready\"\n",
+      extra_config);
+  const std::string path = dir + "/hub.conf";
+  RETURN_IF_ERROR(WriteFileAtomically(path, config));
+  return path;
 }
 
 }  // namespace enlace::hub::testing

@@ -77,6 +77,12 @@ class TestNetwork {
   std::vector<std::string> order_;
 };
 
+// The files an enlace-hub process needs, written into `dir`: root.pem, hub.pem, hub-key.pem
+// (0600), log-key.pem (0600), directory.pb and hub.conf (returned), with the data in dir/data and
+// the ready file dir/ready.
+absl::StatusOr<std::string> WriteHubFiles(const TestNetwork& net, const std::string& dir,
+                                          const std::string& extra_config = "");
+
 }  // namespace enlace::hub::testing
 
 #endif  // ENLACE_HUB_TESTING_TEST_NETWORK_H_

@@ -56,34 +56,6 @@ absl::StatusOr<std::unique_ptr<HubServer>> StartHub(const TestNetwork& net, Cloc
   return HubServer::Start(std::move(options), net.root(), std::move(log_key));
 }
 
-absl::StatusOr<std::string> WriteHubFiles(const TestNetwork& net, const std::string& dir,
-                                          const std::string& extra_config) {
-  const TestParticipant& hub = net.hub();
-  RETURN_IF_ERROR(WriteFileAtomically(dir + "/root.pem", hub.tls.root_certificate_pem));
-  RETURN_IF_ERROR(WriteFileAtomically(dir + "/hub.pem", hub.tls.certificate_pem));
-  RETURN_IF_ERROR(WriteFileAtomically(dir + "/hub-key.pem", hub.tls.private_key_pem.view(), 0600));
-  ASSIGN_OR_RETURN(Ed25519PrivateKey log_key, net.LogKey());
-  RETURN_IF_ERROR(WritePrivateKeyFile(dir + "/log-key.pem", log_key));
-  ASSIGN_OR_RETURN(v1::SignedDirectory directory, net.SignDirectory(net.BaseDirectory(1)));
-  RETURN_IF_ERROR(WriteFileAtomically(dir + "/directory.pb", directory.SerializeAsString()));
-  const std::string config = absl::StrCat(
-      "listen_address: \"127.0.0.1:0\"\n"
-      "data_dir: \"data\"\n"
-      "tls {\n"
-      "  root_certificate: \"root.pem\"\n"
-      "  certificate: \"hub.pem\"\n"
-      "  private_key { path: \"hub-key.pem\" }\n"
-      "}\n"
-      "log_key { path: \"log-key.pem\" }\n"
-      "directory_file: \"directory.pb\"\n"
-      "metrics_address: \"127.0.0.1:0\"\n"
-      "ready_file: \"ready\"\n",
-      extra_config);
-  const std::string path = dir + "/hub.conf";
-  RETURN_IF_ERROR(WriteFileAtomically(path, config));
-  return path;
-}
-
 absl::StatusOr<std::unique_ptr<HubProcess>> HubProcess::Start(const std::string& config,
                                                               const std::string& ready_file) {
   unlink(ready_file.c_str());

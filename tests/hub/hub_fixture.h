@@ -31,12 +31,6 @@ absl::StatusOr<std::unique_ptr<HubServer>> StartHub(const TestNetwork& net, Cloc
                                                     const HubLimits& limits = {},
                                                     const v1::SignedDirectory* directory = nullptr);
 
-// The files an enlace-hub process needs, written into `dir`: root.pem, hub.pem, hub-key.pem
-// (0600), log-key.pem (0600), directory.pb and hub.conf (returned), with the data in dir/data and
-// the ready file dir/ready.
-absl::StatusOr<std::string> WriteHubFiles(const TestNetwork& net, const std::string& dir,
-                                          const std::string& extra_config = "");
-
 // enlace-hub (ENLACE_BINARY_DIR/bin/enlace-hub) as a child process.
 class HubProcess {
  public:

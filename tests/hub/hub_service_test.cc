@@ -2,13 +2,9 @@
 // FakeClock): every Submit refusal with its code, idempotency, subscriptions that resume,
 // acknowledgements, receipts with proofs, the directory and admin services, health,
 // reflection, metrics and draining.
-#include <arpa/inet.h>
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/generic/generic_stub.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -22,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hub/signed_forms.h"
+#include "hub/testing/http_get.h"
 #include "net/status.h"
 #include "tests/hub/hub_fixture.h"
 #include "tests/testing/status_matchers.h"
@@ -553,24 +550,6 @@ TEST_F(HubServiceTest, HealthAndReflectionAnswer) {
     file_names.push_back(descriptor.name());
   }
   EXPECT_THAT(file_names, ::testing::Contains("enlace/v1/hub_service.proto"));
-}
-
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\n\r\n");
-    (void)!write(fd, request.data(), request.size());
-    char buffer[4096];
-    ssize_t n;
-    while ((n = read(fd, buffer, sizeof(buffer))) > 0) response.append(buffer, n);
-  }
-  close(fd);
-  return response;
 }
 
 TEST_F(HubServiceTest, MetricsCountSubmissionsAndMailboxes) {
