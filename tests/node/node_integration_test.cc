@@ -490,5 +490,45 @@ TEST_F(NodeIntegrationTest, CliJsonOutputParsesAndRoundTrips) {
   EXPECT_THAT(invalid_json.out, HasSubstr("\"message_en\""));
 }
 
+TEST_F(NodeIntegrationTest, GuidedPromptsComposeAReferralAndAnAlert) {
+  Network({"MX", "GT"});
+  StartNodes({"MX", "GT"});
+  // One answer per line, in the order the questions come (numbers pick from the lists).
+  const std::string referral_answers =
+      "GT\nProcuraduría General de la Nación\n"
+      "2\n1\n"                    // reason MIGRATION; sub-reason ASSISTED_RETURN
+      "2\nFiscalía de Chiapas\n"  // trafficking status ACTUAL; decided by
+      "3\n2\n1\n"                 // age band 18-20; adult; female
+      "GT\nMX\n1\n"               // citizenship; country of exploitation; forced labour
+      "1\nTrabajo social, Tapachula\n1,2\n\n\n"  // consent given; recorded by; purposes; data;
+                                                 // shared with GT
+      "2\n2\n1,7\n";                             // urgent; medium risk; shelter, return transport
+  CliResult referral =
+      network_->Cli("MX", {"--lang", "es", "--json", "send", "referral"}, referral_answers);
+  ASSERT_EQ(referral.exit_code, 0) << referral.out << referral.err;
+  EXPECT_THAT(referral.err, HasSubstr("País receptor"));
+  v1::SendResponse sent = ParseJson<v1::SendResponse>(referral.out);
+  ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", sent.message_id()); }));
+  CliResult shown = network_->Cli("GT", {"--json", "show", sent.message_id()});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  v1::ShowResponse show = ParseJson<v1::ShowResponse>(shown.out);
+  EXPECT_EQ(show.content().victim_referral().consent().status(), v1::CONSENT_STATUS_GIVEN);
+  EXPECT_EQ(show.content().victim_referral().referring().organisation(), "Ministerio MX");
+
+  const std::string alert_answers =
+      "1\nRuta por Tecún Umán\nGrupos cruzan de noche\n"  // ROUTE; title; summary
+      "GT\nMX\n2\n"                                       // segment GT -> MX by bus
+      "2\n2\n2\n2\n2\n\n";  // B, 2, H1, urgent, check and report, default validity
+  CliResult alert = network_->Cli("MX", {"--json", "send", "alert", "--to", "GT"}, alert_answers);
+  ASSERT_EQ(alert.exit_code, 0) << alert.out << alert.err;
+  v1::SendResponse alert_sent = ParseJson<v1::SendResponse>(alert.out);
+  ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", alert_sent.message_id()); }));
+
+  // Input that ends early is a clear error, and nothing is sent.
+  CliResult cut = network_->Cli("MX", {"--lang", "en", "send", "referral"}, "GT\n");
+  EXPECT_EQ(cut.exit_code, 1);
+  EXPECT_THAT(cut.err, HasSubstr("input ended"));
+}
+
 }  // namespace
 }  // namespace enlace::node::testing
