@@ -822,6 +822,15 @@ absl::StatusOr<v1::GetReceiptResponse> Exchange::GetReceipt(const ParticipantId&
   }
   v1::GetReceiptResponse response;
   *response.mutable_receipt() = message.receipt();
+  for (const v1::StoredRecipient& recipient : message.recipients()) {
+    if (recipient.state() != v1::DELIVERY_STATE_ACKNOWLEDGED) continue;
+    v1::Acknowledgement* ack = response.add_acknowledgements();
+    ack->set_recipient_id(recipient.recipient_id());
+    ack->set_acked_at_ms(recipient.acked_at_ms());
+    ack->set_key_id(recipient.ack_key_id());
+    ack->set_signature(recipient.ack_signature());
+    ack->set_log_index(recipient.ack_log_index());
+  }
   const uint64_t index = message.receipt().log_index();
   absl::StatusOr<auditlog::TreeHead> head = log_->LatestTreeHead();
   if (head.ok() && head->tree_size > index) {

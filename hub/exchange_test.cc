@@ -276,6 +276,17 @@ TEST_F(ExchangeTest, DeliveryAndAcknowledgementsAreLoggedAndTheLastOnePurges) {
   EXPECT_TRUE(again.duplicate());
   EXPECT_EQ(again.log_index(), gt_ack.log_index());
 
+  // The sender can fetch GT's signed acknowledgement and check it against the directory.
+  ASSERT_OK_AND_ASSIGN(v1::GetReceiptResponse fetched,
+                       hub_->GetReceipt(Id("node/MX"), receipt.message_id()));
+  ASSERT_EQ(fetched.acknowledgements_size(), 1);
+  const v1::Acknowledgement& proof = fetched.acknowledgements(0);
+  EXPECT_EQ(proof.recipient_id(), "node/GT");
+  EXPECT_EQ(proof.log_index(), gt_ack.log_index());
+  EXPECT_OK(net_->participant("node/GT").signing_key.public_key().Verify(
+      AckSigningInput(receipt.message_id(), receipt.header_hash(), "node/GT", proof.acked_at_ms()),
+      proof.signature()));
+
   ASSERT_OK(Ack("node/HN", SignedAck("node/HN", receipt)).status());
   events = Events();
   EXPECT_EQ(events[events.size() - 2].type(), v1::AUDIT_EVENT_ACKNOWLEDGED);
