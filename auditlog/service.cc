@@ -1,5 +1,6 @@
 #include "auditlog/service.h"
 
+#include <memory>
 #include <utility>
 
 #include "net/status.h"
@@ -14,7 +15,10 @@ grpc::ServerUnaryReactor* AuditLogService::Serve(grpc::CallbackServerContext* co
                                                  const Request* request, Response* response,
                                                  Method method) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<ParticipantId> caller = identify_caller_(*context->auth_context());
+  const std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  absl::StatusOr<ParticipantId> caller =
+      auth != nullptr ? identify_caller_(*auth)
+                      : absl::UnauthenticatedError("the call carries no authentication context");
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;

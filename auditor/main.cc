@@ -148,8 +148,8 @@ int RunVerify(const std::string& dir, const std::string& log_key_text, bool json
     std::cout << out.dump(2) << "\n";
   } else if (result->divergence.has_value()) {
     std::cout << "FAILED: first divergence at " << result->divergence->ToString() << "\n"
-              << "(before it: " << result->tree_heads << " tree heads and entries 0.."
-              << static_cast<int64_t>(result->covered_entries) - 1 << " verified)\n";
+              << "(before it, " << result->tree_heads << " tree heads and "
+              << result->covered_entries << " entries they cover were verified)\n";
   } else if (!result->ok()) {
     std::cout << "INCOMPLETE: entries " << result->covered_entries << ".." << result->entries - 1
               << " are not covered by any saved tree head (an interrupted fetch?): run fetch "
