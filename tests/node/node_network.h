@@ -52,6 +52,9 @@ class NodeNetwork {
   Daemon& daemon(const std::string& country) { return *daemons_.at(country); }
   Node& node(const std::string& country) { return daemons_.at(country)->node(); }
   const v1::NodeConfig& config(const std::string& country) const { return configs_.at(country); }
+  int hub_port() const { return hub_port_; }
+  // A fresh folder for a test's own files.
+  std::string Folder(const std::string& name) const { return dir_.Sub(name); }
 
   // `enlace --socket <country's socket> args...` in-process, with `input` on standard input.
   CliResult Cli(const std::string& country, const std::vector<std::string>& args,
