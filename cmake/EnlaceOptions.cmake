@@ -62,6 +62,9 @@ function(enlace_test name)
   gtest_discover_tests(${name}
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
     DISCOVERY_TIMEOUT 60)
+  if("unit" IN_LIST ARG_LABELS)
+    set_property(GLOBAL APPEND PROPERTY ENLACE_UNIT_TESTS ${name})
+  endif()
 endfunction()
 
 # enlace_fuzzer(NAME SOURCES ... DEPS ...): a libFuzzer target, only with ENLACE_FUZZ.

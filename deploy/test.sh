@@ -37,8 +37,7 @@ if [[ $asan -eq 1 ]]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DENLACE_SANITIZE=address \
         -DENLACE_BENCH=OFF
   # Only the unit-test binaries (and what they link) are built here.
-  mapfile -t unit_targets < <(cmake --build build-asan --target help | sed -n 's/^\([a-z0-9_]*_test\): .*/\1/p')
-  cmake --build build-asan -j "$jobs" --target "${unit_targets[@]}"
+  cmake --build build-asan -j "$jobs" --target unit_tests
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan -L unit -j "$jobs" --output-on-failure --timeout 900
 fi
