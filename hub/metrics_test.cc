@@ -5,13 +5,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hub/policy.h"
-#include "hub/testing/http_get.h"
 #include "tests/testing/status_matchers.h"
 
 namespace enlace::hub {
 namespace {
 
-using ::enlace::testing::StatusIs;
 using ::testing::HasSubstr;
 
 TEST(MetricsTest, RendersThePrometheusTextFormat) {
@@ -41,20 +39,6 @@ TEST(MetricsTest, RendersThePrometheusTextFormat) {
             "x_seconds_bucket{le=\"+Inf\"} 3\n"
             "x_seconds_sum 3.55\n"
             "x_seconds_count 3\n");
-}
-
-TEST(MetricsTest, TheHttpResponderServesMetricsOnLoopbackOnly) {
-  auto server = MetricsHttpServer::Start("127.0.0.1:0", [] { return std::string("m 1\n"); });
-  ASSERT_OK(server.status());
-  const std::string ok = testing::HttpGet((*server)->port(), "/metrics");
-  EXPECT_THAT(ok, HasSubstr("HTTP/1.0 200 OK\r\n"));
-  EXPECT_THAT(ok, HasSubstr("text/plain; version=0.0.4"));
-  EXPECT_THAT(ok, HasSubstr("\r\n\r\nm 1\n"));
-  EXPECT_THAT(testing::HttpGet((*server)->port(), "/"), HasSubstr("404"));
-  EXPECT_THAT(MetricsHttpServer::Start("0.0.0.0:0", [] { return std::string(); }),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a loopback")));
-  EXPECT_THAT(MetricsHttpServer::Start("127.0.0.1", [] { return std::string(); }),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no port")));
 }
 
 TEST(PolicyTest, ObserversGetPublicationsOnlyAndAuditorsNothing) {

@@ -17,6 +17,7 @@
 #include "enlace/v1/auditlog_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hub/metrics.h"
 #include "hub/signed_forms.h"
 #include "hub/testing/http_get.h"
 #include "net/status.h"
@@ -580,6 +581,20 @@ TEST_F(HubServiceTest, ShutdownEndsSubscriptionsSoTheyCanResumeElsewhere) {
   EXPECT_TRUE(after.envelopes.empty());
   EXPECT_EQ(after.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(after.status.error_message(), HasSubstr("shutting down"));
+}
+
+TEST(MetricsHttpTest, TheResponderServesMetricsOnLoopbackOnly) {
+  auto server = MetricsHttpServer::Start("127.0.0.1:0", [] { return std::string("m 1\n"); });
+  ASSERT_OK(server.status());
+  const std::string ok = HttpGet((*server)->port(), "/metrics");
+  EXPECT_THAT(ok, HasSubstr("HTTP/1.0 200 OK\r\n"));
+  EXPECT_THAT(ok, HasSubstr("text/plain; version=0.0.4"));
+  EXPECT_THAT(ok, HasSubstr("\r\n\r\nm 1\n"));
+  EXPECT_THAT(HttpGet((*server)->port(), "/"), HasSubstr("404"));
+  EXPECT_THAT(MetricsHttpServer::Start("0.0.0.0:0", [] { return std::string(); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a loopback")));
+  EXPECT_THAT(MetricsHttpServer::Start("127.0.0.1", [] { return std::string(); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no port")));
 }
 
 }  // namespace
