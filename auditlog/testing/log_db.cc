@@ -11,6 +11,8 @@ absl::StatusOr<std::unique_ptr<LogDb>> LogDb::Open(const std::string& path, rock
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
+  options.keep_log_file_num = 3;  // tests and benchmarks open databases many times
+  options.max_open_files = 1000;
   if (env != nullptr) options.env = env;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = AuditLogColumnFamilies();
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
