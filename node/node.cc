@@ -1073,8 +1073,23 @@ absl::Status Node::Receive(const v1::Delivery& delivery, absl::string_view envel
   }
   absl::StatusOr<Ed25519PublicKey> key =
       directory->SigningKey(*sender, header->sender_key_id(), created);
+  if (absl::IsNotFound(key.status()) && RefreshDirectory().ok()) {
+    // A participant or key newer than this node's directory: look again in the current one.
+    directory = directory_->current();
+    key = directory->SigningKey(*sender, header->sender_key_id(), created);
+  }
   if (!key.ok()) {
     return reject(absl::StrCat("sender key: ", key.status().message()));
+  }
+  // A signer's clock is its own word: a message dated before its key's revocation but accepted
+  // by the hub after it (allowing for clock skew) is refused too.
+  absl::StatusOr<KeyValidity> validity = directory->KeyInfo(*sender, header->sender_key_id());
+  const absl::Time submitted = absl::FromUnixMillis(delivery.submitted_at_ms());
+  if (validity.ok() && validity->revoked_at.has_value() && delivery.submitted_at_ms() > 0 &&
+      submitted > *validity->revoked_at + absl::Seconds(options_.config.max_clock_skew_s())) {
+    return reject(absl::StrCat("sender key ", HexEncode(header->sender_key_id()),
+                               " was revoked at ", FormatUtc(*validity->revoked_at),
+                               " and the hub accepted this message at ", FormatUtc(submitted)));
   }
   absl::StatusOr<Opened> opened = Open(*envelope, keys_.recipient_identity(), *key, limits);
   if (!opened.ok()) return reject(opened.status().message());

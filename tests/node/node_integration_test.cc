@@ -17,7 +17,9 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "net/tls.h"
 #include "node/cli_render.h"
+#include "node/hub_client.h"
 #include "tests/node/misbehaving_hubs.h"
 #include "tests/node/node_network.h"
 #include "tests/testing/status_matchers.h"
@@ -360,6 +362,43 @@ TEST_F(NodeIntegrationTest, RevokedSendersLaterMessageIsRejected) {
   EXPECT_EQ((*alarms)[0].kind(), "rejected_envelope");
   EXPECT_THAT((*alarms)[0].detail(), HasSubstr(after.message_id()));
   EXPECT_THAT((*alarms)[0].detail(), HasSubstr("revoked"));
+}
+
+TEST_F(NodeIntegrationTest, MessageBackdatedBeforeItsKeysRevocationIsRejected) {
+  Network({"MX", "GT"});
+  StartNodes({"GT"});
+  const absl::Time now = network_->clock().Now();
+  v1::Directory directory = network_->net().BaseDirectory(2);
+  directory.set_issued_at_ms(absl::ToUnixMillis(now));
+  v1::Revocation* revocation = directory.add_revocations();
+  revocation->set_key_id(network_->net().participant("node/MX").signing_key.public_key().KeyId());
+  revocation->set_revoked_at_ms(absl::ToUnixMillis(now - absl::Hours(1)));
+  revocation->set_reason("key compromised");
+  ASSERT_OK(network_->PublishDirectory(directory));
+  ASSERT_OK(network_->node("GT").RefreshDirectory());
+  ASSERT_EQ(network_->node("GT").directory()->version(), 2u);
+
+  // Whoever holds the stolen key dates a message before the revocation; the hub, which checks
+  // the key at the claimed time, takes it.
+  ASSERT_OK_AND_ASSIGN(v1::Envelope envelope,
+                       network_->net().Seal("node/MX", {"node/GT"}, v1::KIND_INFO_REQUEST, "x",
+                                            now - absl::Hours(2)));
+  ASSERT_OK_AND_ASSIGN(auto credentials,
+                       MakeChannelCredentials(network_->net().participant("node/MX").tls, now));
+  HubClient::Options options;
+  options.address = absl::StrCat("127.0.0.1:", network_->hub_port());
+  options.credentials = credentials;
+  options.channel_arguments = HubChannelArguments();
+  HubClient thief(options);
+  absl::StatusOr<v1::SubmitResponse> submitted = thief.Submit(envelope.SerializeAsString());
+  ASSERT_OK(submitted.status());
+
+  ASSERT_TRUE(
+      network_->WaitUntil([&] { return network_->node("GT").witness().alarm_count() == 1; }));
+  absl::StatusOr<std::vector<v1::WitnessAlarm>> alarms = network_->node("GT").store().ListAlarms();
+  ASSERT_OK(alarms.status());
+  EXPECT_THAT((*alarms)[0].detail(), HasSubstr("was revoked at"));
+  EXPECT_THAT(Items("GT", v1::ITEM_DIRECTION_INBOUND), ::testing::IsEmpty());
 }
 
 TEST_F(NodeIntegrationTest, H2AlertCannotBeForwarded) {
