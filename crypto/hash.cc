@@ -9,11 +9,27 @@ namespace enlace {
 
 using internal::OpenSslError;
 
+namespace {
+
+// OpenSSL 3.0 looks the algorithm up by name on every EVP_sha256() use and EVP_Digest allocates a
+// context per call; the Merkle log hashes twice per entry, so both are done once: the algorithm
+// per process, the context per thread.
+const EVP_MD* FetchedSha256() {
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+}  // namespace
+
 absl::StatusOr<Sha256Digest> Sha256(absl::string_view data) {
+  thread_local const internal::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  const EVP_MD* md = FetchedSha256();
+  if (md == nullptr || ctx == nullptr) return OpenSslError("SHA-256 set-up");
   Sha256Digest digest;
   unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1 ||
-      size != kSha256Size) {
+  if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest.data(), &size) != 1 || size != kSha256Size) {
     return OpenSslError("SHA-256");
   }
   return digest;
@@ -52,7 +68,8 @@ absl::StatusOr<Sha256Digest> Sha256Hasher::Finish() {
 
 absl::Status Sha256Hasher::Reset() {
   if (ctx_ == nullptr) return absl::FailedPreconditionError("Sha256Hasher used after move");
-  if (EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {
+  const EVP_MD* md = FetchedSha256();
+  if (md == nullptr || EVP_DigestInit_ex2(ctx_.get(), md, nullptr) != 1) {
     return OpenSslError("SHA-256 init");
   }
   finished_ = false;
