@@ -65,7 +65,12 @@ def main():
     args = parser.parse_args()
 
     sys.path.insert(0, args.stubs)
-    from cryptography.hazmat.primitives import serialization
+    try:
+        from cryptography.hazmat.primitives import serialization
+    except ImportError:
+        print("python3-cryptography is missing (Ed25519 for the ack and the receipt): "
+              "apt-get install python3-cryptography", file=sys.stderr)
+        return 3
     from enlace.v1 import envelope_pb2, hub_service_pb2, hub_service_pb2_grpc
 
     envelope_bytes = read(args.envelope)
