@@ -216,8 +216,9 @@ absl::StatusOr<WitnessCheck> LogWitness::Check() {
       RETURN_IF_ERROR(AdvanceTrustedHead(*latest));
     }
   }
+  // Without any head yet, every submission is uncovered: it still has its deadline.
+  RETURN_IF_ERROR(CheckInclusions(check));
   if (trusted_.has_value()) {
-    RETURN_IF_ERROR(CheckInclusions(check));
     RETURN_IF_ERROR(ScanEntries(check));
     check.tree_size = trusted_->tree_size;
   }
@@ -275,8 +276,9 @@ absl::Status LogWitness::CheckInclusions(WitnessCheck& check) {
   ASSIGN_OR_RETURN(std::vector<v1::PendingInclusion> pending, store_->ListPending());
   absl::Time now = env_.clock->Now();
   ASSIGN_OR_RETURN(auditlog::MerkleHasher hasher, auditlog::MerkleHasher::Create());
+  const uint64_t covered = trusted_.has_value() ? trusted_->tree_size : 0;
   for (v1::PendingInclusion& p : pending) {
-    if (p.log_index() >= trusted_->tree_size) {
+    if (p.log_index() >= covered) {
       absl::Time due = absl::FromUnixMillis(p.receipt_time_ms()) + InclusionDeadline();
       if (now > due && !p.alarmed()) {
         RETURN_IF_ERROR(AlarmLocked(
@@ -288,7 +290,7 @@ absl::Status LogWitness::CheckInclusions(WitnessCheck& check) {
             json{{"message_id", HexEncode(p.message_id())},
                  {"log_index", p.log_index()},
                  {"receipt_time", FormatUtc(absl::FromUnixMillis(p.receipt_time_ms()))},
-                 {"trusted", HeadJson(*trusted_)}}
+                 {"trusted", trusted_.has_value() ? HeadJson(*trusted_) : json(nullptr)}}
                 .dump()));
         p.set_alarmed(true);
         NodeStore::Batch batch = store_->NewBatch();

@@ -401,6 +401,30 @@ TEST_F(NodeIntegrationTest, MessageBackdatedBeforeItsKeysRevocationIsRejected) {
   EXPECT_THAT(Items("GT", v1::ITEM_DIRECTION_INBOUND), ::testing::IsEmpty());
 }
 
+TEST_F(NodeIntegrationTest, SubmissionNotLoggedInTimeRaisesAnAlarm) {
+  Network({"MX", "GT"});
+  StartNodes({"MX", "GT"});
+  v1::SendResponse sent = Request("MX", "GT", "Sin cabecera firmada");
+  ASSERT_TRUE(network_->WaitUntil([&] { return network_->node("MX").OutboxSize() == 0; }));
+  // The hub signs no tree head (its maintenance never runs) while time passes its merge delay.
+  network_->clock().Advance(absl::Minutes(2));
+  ASSERT_OK(network_->node("MX").CheckLog().status());
+  absl::StatusOr<std::vector<v1::WitnessAlarm>> alarms = network_->node("MX").store().ListAlarms();
+  ASSERT_OK(alarms.status());
+  ASSERT_THAT(*alarms, SizeIs(1));
+  EXPECT_EQ((*alarms)[0].kind(), "inclusion_missing");
+  EXPECT_THAT((*alarms)[0].detail(), HasSubstr(sent.message_id()));
+  absl::StatusOr<v1::AuditResponse> view = network_->node("MX").witness().View();
+  ASSERT_OK(view.status());
+  EXPECT_EQ(view->submissions_overdue(), 1u);
+  // Once a head covers it, the inclusion is proven after all (the alarm stays on record).
+  network_->Advance(absl::Seconds(1));
+  view = network_->node("MX").witness().View();
+  ASSERT_OK(view.status());
+  EXPECT_EQ(view->submissions_included(), 1u);
+  EXPECT_EQ(view->submissions_overdue(), 0u);
+}
+
 TEST_F(NodeIntegrationTest, H2AlertCannotBeForwarded) {
   Network({"US", "GT", "PA"});
   StartNodes({"US", "GT", "PA"});
