@@ -16,7 +16,8 @@ PACKAGES=(
   librocksdb-dev libabsl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: the Python client (second language), TLS probes, packaging checks
-  python3 python3-grpcio python3-grpc-tools python3-protobuf openssl dpkg-dev systemd
+  python3 python3-grpcio python3-grpc-tools python3-protobuf python3-cryptography openssl dpkg-dev
+  systemd
   procps
 )
 
