@@ -346,9 +346,13 @@ void PrintDoctor(const v1::DoctorResponse& r, const View& view, std::ostream& ou
 void PrintAudit(const v1::AuditResponse& r, const View& view, std::ostream& out) {
   out << view.T("Registro de auditoría del hub, visto por este nodo\n",
                 "The hub's audit log as this node saw it\n")
-      << view.T("  Última cabecera verificada: tamaño ", "  Latest verified tree head: size ")
-      << r.latest().tree_size() << ", " << view.T("raíz ", "root ") << r.latest().root_hash()
-      << ", " << view.Time(r.latest().timestamp()) << "\n"
+      << view.T("  Última cabecera verificada: ", "  Latest verified tree head: ")
+      << (r.latest().root_hash().empty()
+              ? view.T("ninguna aún", "none yet")
+              : absl::StrCat(view.T("tamaño ", "size "), r.latest().tree_size(), ", ",
+                             view.T("raíz ", "root "), r.latest().root_hash(), ", ",
+                             view.Time(r.latest().timestamp())))
+      << "\n"
       << view.T("  Cabeceras vistas: ", "  Tree heads seen: ") << r.tree_heads_seen() << "\n"
       << view.T("  Última comprobación: ", "  Last check: ")
       << view.Time(r.last_consistency_check()) << " — "

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -83,6 +84,18 @@ absl::StatusOr<std::unique_ptr<NodeStore>> NodeStore::Open(const Options& option
   // handles[0] is the default family, unused; keep the others in Family order.
   store->families_.assign(handles.begin() + 1, handles.end());
   db->DestroyColumnFamilyHandle(handles[0]);
+  // Time-keyed records take a sequence after the time, so records of one millisecond keep their
+  // order and never overwrite each other, also across restarts.
+  for (Family family : {kAlarms, kAccess}) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), store->families_[family]));
+    it->SeekToLast();
+    if (it->Valid() && it->key().size() == 16) {
+      uint64_t last = 0;
+      for (size_t i = 8; i < 16; ++i) last = (last << 8) | static_cast<uint8_t>(it->key()[i]);
+      store->next_sequence_ = std::max<uint64_t>(store->next_sequence_, last + 1);
+    }
+  }
   RETURN_IF_ERROR(store->UnlockDataKey(keys));
   return store;
 }
@@ -204,22 +217,18 @@ void NodeStore::Batch::DeletePending(absl::string_view message_id) {
 }
 
 absl::Status NodeStore::Batch::PutAlarm(const v1::WitnessAlarm& alarm) {
-  ASSIGN_OR_RETURN(Bytes key,
-                   store_->TimeKey(alarm.at().seconds() * 1000 + alarm.at().nanos() / 1000000));
+  Bytes key = store_->TimeKey(alarm.at().seconds() * 1000 + alarm.at().nanos() / 1000000);
   return FromRocks(batch_.Put(store_->families_[kAlarms], key, alarm.SerializeAsString()), "batch");
 }
 
 absl::Status NodeStore::Batch::PutAccess(const v1::AccessRecord& record) {
-  ASSIGN_OR_RETURN(Bytes key, store_->TimeKey(record.at_ms()));
+  Bytes key = store_->TimeKey(record.at_ms());
   return FromRocks(batch_.Put(store_->families_[kAccess], key, record.SerializeAsString()),
                    "batch");
 }
 
-absl::StatusOr<Bytes> NodeStore::TimeKey(int64_t at_ms) const {
-  Bytes suffix(8, '\0');
-  RETURN_IF_ERROR(
-      env_.random->Fill(absl::MakeSpan(reinterpret_cast<uint8_t*>(suffix.data()), suffix.size())));
-  return BigEndian(static_cast<uint64_t>(at_ms)) + suffix;
+Bytes NodeStore::TimeKey(int64_t at_ms) {
+  return BigEndian(static_cast<uint64_t>(at_ms)) + BigEndian(next_sequence_.fetch_add(1));
 }
 
 absl::StatusOr<absl::optional<std::string>> NodeStore::Get(Family family,

@@ -11,8 +11,8 @@
 //   state        name (text)                      -> bytes (cursor, directory, log info, ...)
 //   tree_heads   tree_size u64be || timestamp_ms  -> SeenTreeHead
 //   pending      message id                       -> PendingInclusion
-//   alarms       at_ms u64be || 8 random bytes    -> WitnessAlarm
-//   access_log   at_ms u64be || 8 random bytes    -> AccessRecord
+//   alarms       at_ms u64be || sequence u64be    -> WitnessAlarm
+//   access_log   at_ms u64be || sequence u64be    -> AccessRecord
 //
 // The data key (32 random bytes) is stored in `state` wrapped (AES-256-GCM) once per signing
 // key the node holds, under Keystore::StorageWrappingKey: any held signing key opens the store,
@@ -22,6 +22,7 @@
 #ifndef ENLACE_NODE_STORE_H_
 #define ENLACE_NODE_STORE_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -120,12 +121,14 @@ class NodeStore {
   absl::StatusOr<absl::optional<std::string>> Get(Family family, absl::string_view key) const;
   template <typename Record>
   absl::StatusOr<std::vector<Record>> List(Family family) const;
-  absl::StatusOr<Bytes> TimeKey(int64_t at_ms) const;
+  // at_ms u64be || sequence u64be.
+  Bytes TimeKey(int64_t at_ms);
 
   Env env_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   absl::optional<Aead> data_aead_;
+  std::atomic<uint64_t> next_sequence_{0};
 };
 
 }  // namespace enlace::node

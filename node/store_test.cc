@@ -6,6 +6,7 @@
 #include <iterator>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -174,6 +175,28 @@ TEST(NodeStoreTest, OutboxIsFifoAndCasesStateAndLogsList) {
   ASSERT_OK_AND_ASSIGN(auto accesses, store->ListAccess());
   ASSERT_THAT(accesses, SizeIs(1));
   EXPECT_EQ(accesses[0].os_user(), "ana");
+}
+
+TEST(NodeStoreTest, RecordsOfOneMillisecondKeepTheirOrderAcrossRestarts) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Keystore keys, MakeKeys(6));
+  for (int run = 0; run < 2; ++run) {
+    ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+    for (int i = 0; i < 3; ++i) {
+      NodeStore::Batch batch = store->NewBatch();
+      v1::AccessRecord record;
+      record.set_at_ms(1000);  // the same millisecond every time
+      record.set_action(absl::StrCat("run", run, "-", i));
+      ASSERT_OK(batch.PutAccess(record));
+      ASSERT_OK(store->Commit(batch));
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+  ASSERT_OK_AND_ASSIGN(auto records, store->ListAccess());
+  std::vector<std::string> actions;
+  for (const auto& r : records) actions.push_back(r.action());
+  EXPECT_THAT(actions,
+              ::testing::ElementsAre("run0-0", "run0-1", "run0-2", "run1-0", "run1-1", "run1-2"));
 }
 
 }  // namespace
