@@ -12,26 +12,6 @@
 #include "identity/pki.h"
 
 namespace enlace::hub::testing {
-namespace {
-
-v1::ParticipantRole ProtoRole(Role role) {
-  switch (role) {
-    case Role::kHub:
-      return v1::PARTICIPANT_ROLE_HUB;
-    case Role::kNode:
-      return v1::PARTICIPANT_ROLE_NODE;
-    case Role::kAdmin:
-      return v1::PARTICIPANT_ROLE_ADMIN;
-    case Role::kAuditor:
-      return v1::PARTICIPANT_ROLE_AUDITOR;
-    case Role::kObserver:
-      return v1::PARTICIPANT_ROLE_OBSERVER;
-  }
-  return v1::PARTICIPANT_ROLE_UNSPECIFIED;
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<TestNetwork>> TestNetwork::Create(
     absl::Time now, const std::vector<std::string>& participant_ids) {
   std::unique_ptr<TestNetwork> net(new TestNetwork());
@@ -93,7 +73,7 @@ v1::Directory TestNetwork::BaseDirectory(uint64_t version) const {
     const TestParticipant& p = participant(text);
     v1::DirectoryParticipant* entry = directory.add_participants();
     entry->set_id(text);
-    entry->set_role(ProtoRole(p.id.role()));
+    entry->set_role(RoleToProto(p.id.role()));
     entry->set_display_name_es(text);
     entry->set_display_name_en(text);
     entry->set_status(v1::PARTICIPANT_STATUS_ACTIVE);
