@@ -132,8 +132,12 @@ void CheckConfig(const v1::NodeConfig& config, Checker& check) {
     absl::StatusOr<ParticipantId> id = ParticipantId::Parse(config.participant_id(), rules);
     if (!id.ok()) {
       check.Fail({{"participant_id"}}, id.status().message());
-    } else if (id->role() != Role::kNode) {
-      check.Fail({{"participant_id"}}, "a node's id is \"node/<country>\", e.g. \"node/MX\"");
+    } else if (id->role() != Role::kNode && id->role() != Role::kAdmin &&
+               id->role() != Role::kObserver) {
+      // The Secretariat (admin/*) and observers (IOM ...) send and receive through a node too.
+      check.Fail({{"participant_id"}},
+                 "a node's id is \"node/<country>\" (e.g. \"node/MX\"), \"admin/<name>\" or "
+                 "\"observer/<org>\"");
     }
   }
   if (config.data_dir().empty()) check.Fail({{"data_dir"}}, "required: the node's data folder");

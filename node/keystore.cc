@@ -108,8 +108,9 @@ absl::StatusOr<Keystore> Keystore::Load(ParticipantId self, const v1::NodeKeys& 
 absl::StatusOr<Keystore> Keystore::FromKeys(ParticipantId self,
                                             std::vector<Ed25519PrivateKey> signing_keys,
                                             std::vector<X25519PrivateKey> encryption_keys) {
-  if (self.role() != Role::kNode) {
-    return absl::InvalidArgumentError(absl::StrCat(self.str(), " is not a node"));
+  if (self.role() != Role::kNode && self.role() != Role::kAdmin && self.role() != Role::kObserver) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(self.str(), " cannot run a node (only node/, admin/ and observer/ ids)"));
   }
   if (signing_keys.empty() || encryption_keys.empty()) {
     return absl::InvalidArgumentError("a node needs at least one signing and one encryption key");

@@ -229,7 +229,8 @@ absl::StatusOr<v1::WhoamiResponse> Node::Whoami(const LocalUser& user) const {
   *response.mutable_permissions() = user.config.permissions();
   response.set_officer(user.config.officer());
   response.set_participant_id(self().str());
-  response.set_country(std::string(self().name()));
+  // Only a country's node has a country (the Secretariat and observers run nodes too).
+  if (self().role() == Role::kNode) response.set_country(std::string(self().name()));
   response.set_organisation(config.organisation());
   response.set_unit(config.unit());
   response.set_language(config.language());
