@@ -5,7 +5,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
-#include "auditlog/internal/reader.h"
+#include "base/bytes.h"
 #include "base/status_macros.h"
 
 namespace enlace::auditlog {
@@ -228,9 +228,9 @@ absl::Status WalkLeaf(
     return absl::InvalidArgumentError(
         absl::StrCat("leaf is ", leaf.size(), " bytes; at most ", kMaxLeafSize, " are allowed"));
   }
-  internal::Reader reader(leaf);
+  ByteReader reader(leaf);
   uint8_t version = 0;
-  if (!reader.ReadU8(&version)) return absl::InvalidArgumentError("leaf is empty");
+  if (!reader.ReadUint8(&version)) return absl::InvalidArgumentError("leaf is empty");
   if (version != kLeafFormatVersion) {
     return absl::InvalidArgumentError(absl::StrCat(
         "leaf format version ", version, " is not supported (only ", kLeafFormatVersion, ")"));
@@ -240,10 +240,10 @@ absl::Status WalkLeaf(
   while (!reader.empty()) {
     const size_t offset = leaf.size() - reader.remaining();
     uint8_t tag = 0;
-    uint64_t length = 0;
+    uint16_t length = 0;
     absl::string_view value;
-    reader.ReadU8(&tag);
-    if (!reader.ReadBigEndian(2, &length) || !reader.ReadBytes(length, &value)) {
+    reader.ReadUint8(&tag);
+    if (!reader.ReadUint16(&length) || !reader.ReadBytes(length, &value)) {
       return absl::InvalidArgumentError(
           absl::StrCat("leaf field at byte ", offset, " runs past the end of the leaf"));
     }
@@ -267,7 +267,13 @@ absl::Status WalkLeaf(
         if (value.size() != width) {
           return error(absl::StrCat(" must be ", width, " bytes, got ", value.size()));
         }
-        internal::Reader(value).ReadBigEndian(width, &number);
+        if (width == 4) {
+          uint32_t narrow = 0;
+          ByteReader(value).ReadUint32(&narrow);
+          number = narrow;
+        } else {
+          ByteReader(value).ReadUint64(&number);
+        }
         const uint64_t limit = spec.form == Form::kU32
                                    ? static_cast<uint64_t>(std::numeric_limits<int32_t>::max())
                                    : std::numeric_limits<uint64_t>::max();

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "auditlog/event.h"
-#include "auditlog/internal/reader.h"
+#include "base/bytes.h"
 #include "base/status_macros.h"
 #include "rocksdb/iterator.h"
 
@@ -49,7 +49,7 @@ rocksdb::Slice ToSlice(absl::string_view view) { return rocksdb::Slice(view.data
 // A value that must be an 8-byte big-endian integer.
 absl::StatusOr<uint64_t> DecodeU64(absl::string_view value, absl::string_view what) {
   uint64_t v = 0;
-  if (value.size() != 8 || !internal::Reader(value).ReadBigEndian(8, &v)) {
+  if (value.size() != 8 || !ByteReader(value).ReadUint64(&v)) {
     return absl::DataLossError(absl::StrCat(what, " is ", value.size(), " bytes, not 8"));
   }
   return v;

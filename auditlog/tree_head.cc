@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "auditlog/internal/reader.h"
+#include "base/bytes.h"
 #include "base/status_macros.h"
 
 namespace enlace::auditlog {
@@ -85,14 +85,14 @@ absl::StatusOr<TreeHead> DecodeTreeHead(absl::string_view bytes) {
     return absl::InvalidArgumentError(absl::StrCat("an encoded tree head is ", kEncodedTreeHeadSize,
                                                    " bytes, got ", bytes.size()));
   }
-  internal::Reader reader(bytes);
+  ByteReader reader(bytes);
   TreeHead head;
   uint64_t timestamp = 0;
   absl::string_view root, log_id, signature;
   // The size check above guarantees every read succeeds.
-  reader.ReadBigEndian(8, &head.tree_size);
+  reader.ReadUint64(&head.tree_size);
   reader.ReadBytes(kHashSize, &root);
-  reader.ReadBigEndian(8, &timestamp);
+  reader.ReadUint64(&timestamp);
   reader.ReadBytes(kKeyIdSize, &log_id);
   reader.ReadBytes(kSignatureSize, &signature);
   std::memcpy(head.root_hash.data(), root.data(), kHashSize);

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "auditlog/event.h"
+#include "base/bytes.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -170,15 +171,15 @@ absl::StatusOr<EntryReader> EntryReader::Open(absl::string_view dir) {
 
 absl::StatusOr<bool> EntryReader::Next(Entry* entry) {
   if (entries_ == nullptr) return false;
-  unsigned char header[4];
+  char header[4];
   const size_t got = std::fread(header, 1, sizeof(header), entries_.get());
   if (got == 0 && std::feof(entries_.get())) return false;
   if (got != sizeof(header)) {
     return absl::DataLossError(absl::StrCat("entries.bin: the record of entry ", index_, " (byte ",
                                             offset_, ") is cut short"));
   }
-  const uint32_t length = uint32_t{header[0]} << 24 | uint32_t{header[1]} << 16 |
-                          uint32_t{header[2]} << 8 | uint32_t{header[3]};
+  uint32_t length = 0;
+  ByteReader(absl::string_view(header, sizeof(header))).ReadUint32(&length);
   if (length > auditlog::kMaxLeafSize) {
     return absl::DataLossError(absl::StrCat("entries.bin: entry ", index_, " (byte ", offset_,
                                             ") claims ", length, " bytes; at most ",

@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/bytes.h"
 #include "base/status_macros.h"
-#include "hub/internal/bytes_reader.h"
 #include "rocksdb/file_system.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/listener.h"
@@ -186,14 +186,16 @@ Bytes EncodeMailboxValue(const MailboxValue& value) {
 }
 
 absl::StatusOr<MailboxValue> DecodeMailboxValue(absl::string_view bytes) {
-  internal::BytesReader reader(bytes);
+  ByteReader reader(bytes);
   MailboxValue value;
+  absl::string_view message_id;
   uint64_t submitted = 0;
-  if (!reader.ReadBytes(16, &value.message_id) || !reader.ReadUint64(&value.blob_id) ||
+  if (!reader.ReadBytes(16, &message_id) || !reader.ReadUint64(&value.blob_id) ||
       !reader.ReadUint64(&value.envelope_size) || !reader.ReadUint64(&submitted) ||
       !reader.empty()) {
     return absl::DataLossError(absl::StrCat("a mailbox entry is ", bytes.size(), " bytes, not 40"));
   }
+  value.message_id = Bytes(message_id);
   value.submitted_at_ms = static_cast<int64_t>(submitted);
   return value;
 }
@@ -202,26 +204,24 @@ absl::StatusOr<uint64_t> MailboxKeySequence(absl::string_view key) {
   if (key.empty() || key.size() != 1 + static_cast<uint8_t>(key[0]) + 8u) {
     return absl::DataLossError("malformed mailbox key");
   }
-  internal::BytesReader reader(key.substr(key.size() - 8));
   uint64_t sequence = 0;
-  reader.ReadUint64(&sequence);
+  ByteReader(key.substr(key.size() - 8)).ReadUint64(&sequence);
   return sequence;
 }
 
 absl::StatusOr<std::pair<int64_t, Bytes>> DecodeExpiryKey(absl::string_view key) {
-  internal::BytesReader reader(key);
+  ByteReader reader(key);
   uint64_t expires = 0;
-  Bytes id;
+  absl::string_view id;
   if (!reader.ReadUint64(&expires) || !reader.ReadBytes(16, &id) || !reader.empty()) {
     return absl::DataLossError("malformed expiry key");
   }
-  return std::make_pair(static_cast<int64_t>(expires), std::move(id));
+  return std::make_pair(static_cast<int64_t>(expires), Bytes(id));
 }
 
 absl::StatusOr<uint64_t> DecodeBlobId(absl::string_view eight_bytes) {
-  internal::BytesReader reader(eight_bytes);
   uint64_t id = 0;
-  if (!reader.ReadUint64(&id)) return absl::DataLossError("malformed blob id");
+  if (!ByteReader(eight_bytes).ReadUint64(&id)) return absl::DataLossError("malformed blob id");
   return id;
 }
 

@@ -10,6 +10,7 @@
 #include "auditlog/merkle.h"
 #include "auditor/export.h"
 #include "auditor/testing/in_process_hub.h"
+#include "base/bytes.h"
 #include "gtest/gtest.h"
 
 namespace enlace::auditor::testing {
@@ -17,16 +18,10 @@ namespace enlace::auditor::testing {
 std::vector<Bytes> ReadRecords(const std::string& dir) {
   const std::string data = ReadText(ExportPath(dir, kEntriesFile));
   std::vector<Bytes> records;
-  size_t at = 0;
-  while (at + 4 <= data.size()) {
-    const uint32_t n = uint32_t{static_cast<uint8_t>(data[at])} << 24 |
-                       uint32_t{static_cast<uint8_t>(data[at + 1])} << 16 |
-                       uint32_t{static_cast<uint8_t>(data[at + 2])} << 8 |
-                       uint32_t{static_cast<uint8_t>(data[at + 3])};
-    records.push_back(data.substr(at + 4, n));
-    at += 4 + n;
-  }
-  EXPECT_EQ(at, data.size()) << "entries.bin does not end on a record boundary";
+  ByteReader reader(data);
+  absl::string_view record;
+  while (reader.ReadLengthPrefixed(&record)) records.emplace_back(record);
+  EXPECT_TRUE(reader.empty()) << "entries.bin does not end on a record boundary";
   return records;
 }
 

@@ -1,6 +1,7 @@
 #include "crypto/internal/envelope_format.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/bytes.h"
 #include "crypto/envelope.h"
 #include "crypto/signing.h"
 
@@ -59,11 +60,10 @@ absl::StatusOr<Bytes> Pad(absl::string_view plaintext) {
 }
 
 absl::StatusOr<Bytes> Unpad(absl::string_view padded) {
-  if (padded.size() < 4) return absl::InvalidArgumentError("padded payload shorter than 4 bytes");
-  const uint32_t length = static_cast<uint32_t>(static_cast<uint8_t>(padded[0])) << 24 |
-                          static_cast<uint32_t>(static_cast<uint8_t>(padded[1])) << 16 |
-                          static_cast<uint32_t>(static_cast<uint8_t>(padded[2])) << 8 |
-                          static_cast<uint32_t>(static_cast<uint8_t>(padded[3]));
+  uint32_t length = 0;
+  if (!ByteReader(padded).ReadUint32(&length)) {
+    return absl::InvalidArgumentError("padded payload shorter than 4 bytes");
+  }
   if (length > padded.size() - 4 || PaddedSize(length) != padded.size()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "payload length field ", length, " does not fit its padded size ", padded.size()));
