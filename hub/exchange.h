@@ -76,6 +76,8 @@ struct ExchangeOptions {
   absl::Duration max_merge_delay = absl::Seconds(1);
   // The signed directory to start with: used when the database holds none or an older one.
   Bytes bootstrap_directory;
+  // Where CreateBackup writes checkpoints; empty: backups are refused.
+  std::string backup_dir;
   // Below this much free disk space the hub refuses new data (RESOURCE_EXHAUSTED) rather than
   // let the database run into a full disk; after a failed write it resumes only above it.
   uint64_t min_free_disk_bytes = uint64_t{64} << 20;
@@ -238,6 +240,11 @@ class Exchange {
       const ParticipantId& actor, const v1::SignedDirectory& signed_directory);
 
   // --- Upkeep ---
+
+  // An online backup (hub/backup.cc): a RocksDB checkpoint of the whole database under
+  // options.backup_dir, named after the hub time. Runs beside the committer; the checkpoint is
+  // one consistent point of every column family.
+  absl::StatusOr<v1::CreateBackupResponse> CreateBackup(const ParticipantId& actor);
 
   // Expires what retention ran out on (EXPIRED per recipient, then PURGED) and issues a signed
   // tree head if one is due. Waits. Returns how many messages were expired.

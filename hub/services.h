@@ -59,6 +59,9 @@ class AdminService final : public v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* PublishDirectory(grpc::CallbackServerContext* context,
                                              const v1::PublishDirectoryRequest* request,
                                              v1::PublishDirectoryResponse* response) override;
+  grpc::ServerUnaryReactor* CreateBackup(grpc::CallbackServerContext* context,
+                                         const v1::CreateBackupRequest* request,
+                                         v1::CreateBackupResponse* response) override;
 
  private:
   Exchange* const exchange_;
