@@ -157,6 +157,12 @@ absl::StatusOr<v1::Header> CheckStructure(const v1::Envelope& envelope, uint64_t
   return header;
 }
 
+// A head verified against a streamed payload holds no payload of its own.
+absl::Status CheckHeadHasNoPayload(const v1::Envelope& head) {
+  if (head.payload().empty()) return absl::OkStatus();
+  return Invalid("payload", "must be empty in a head whose payload is streamed");
+}
+
 absl::StatusOr<VerifiedHeader> Verify(const v1::Envelope& envelope, uint64_t payload_size,
                                       const Sha256Digest& payload_hash,
                                       const Ed25519PublicKey& sender_key,
@@ -287,6 +293,12 @@ absl::StatusOr<v1::Header> ReadUnverifiedHeader(const v1::Envelope& envelope) {
   return CheckStructure(envelope, envelope.payload().size(), EnvelopeLimits());
 }
 
+absl::StatusOr<v1::Header> ReadUnverifiedHeadHeader(const v1::Envelope& head, uint64_t payload_size,
+                                                    const EnvelopeLimits& limits) {
+  RETURN_IF_ERROR(CheckHeadHasNoPayload(head));
+  return CheckStructure(head, payload_size, limits);
+}
+
 absl::StatusOr<VerifiedHeader> VerifyEnvelope(const v1::Envelope& envelope,
                                               const Ed25519PublicKey& sender_key,
                                               const EnvelopeLimits& limits) {
@@ -298,9 +310,7 @@ absl::StatusOr<VerifiedHeader> VerifyEnvelopeHead(const v1::Envelope& head, uint
                                                   const Sha256Digest& payload_hash,
                                                   const Ed25519PublicKey& sender_key,
                                                   const EnvelopeLimits& limits) {
-  if (!head.payload().empty()) {
-    return Invalid("payload", "must be empty in a head verified with a streamed payload hash");
-  }
+  RETURN_IF_ERROR(CheckHeadHasNoPayload(head));
   return Verify(head, payload_size, payload_hash, sender_key, limits);
 }
 

@@ -11,7 +11,9 @@
 //   hub           ParseEnvelope(bytes, limits) or the gRPC-parsed message, then
 //                 ReadUnverifiedHeader() to find the sender's key in the directory, then
 //                 VerifyEnvelope(envelope, sender key): signature and structure, no decryption.
-//                 For streamed payloads: VerifyEnvelopeHead(head, payload size, payload hash).
+//                 For streamed payloads: ReadUnverifiedHeadHeader(head, announced payload size)
+//                 before any payload arrives, then VerifyEnvelopeHead(head, payload size,
+//                 payload hash) once it is in.
 //   recipient     Open(envelope, my identity and keys, sender key): verifies first, then decrypts;
 //                 it never returns plaintext from an envelope that does not verify.
 // What these do NOT check (the caller's policy): that the sender key is the sender's current,
@@ -99,6 +101,15 @@ absl::StatusOr<v1::Envelope> ParseEnvelope(absl::string_view bytes,
 // The header, parsed and checked for structure but NOT authenticated: only for choosing which
 // key to verify with (sender_id, sender_key_id). Never act on it otherwise.
 absl::StatusOr<v1::Header> ReadUnverifiedHeader(const v1::Envelope& envelope);
+
+// ReadUnverifiedHeader for the head of an envelope whose payload is streamed (hub_service.proto's
+// EnvelopeHead): `head` holds header, wraps and signature, and its payload field must be empty;
+// `payload_size` is the size its sender announces. Checks everything VerifyEnvelopeHead checks
+// short of the signature (structure, bounds, canonical header, wraps, signature size, the
+// announced size against `limits` and the padding buckets), so a bad upload is refused before
+// any payload is read. The header is NOT authenticated: only for choosing the key.
+absl::StatusOr<v1::Header> ReadUnverifiedHeadHeader(const v1::Envelope& head, uint64_t payload_size,
+                                                    const EnvelopeLimits& limits = {});
 
 struct VerifiedHeader {
   v1::Header header;          // parsed from the signed header bytes

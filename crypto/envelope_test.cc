@@ -131,6 +131,49 @@ TEST_F(EnvelopeTest, HubVerifiesWithoutDecrypting) {
               StatusIs(kInvalid, HasSubstr("must be empty")));
 }
 
+TEST_F(EnvelopeTest, StreamedHeadIsCheckedBeforeThePayload) {
+  ASSERT_OK_AND_ASSIGN(v1::Envelope envelope, SealDefault());
+  v1::Envelope head = envelope;
+  head.clear_payload();
+  const uint64_t size = envelope.payload().size();
+  ASSERT_OK_AND_ASSIGN(v1::Header header, ReadUnverifiedHeadHeader(head, size));
+  EXPECT_EQ(header.SerializeAsString(), envelope.header());
+  // Not authenticated: a head whose signature was altered still reads (only its size is checked).
+  v1::Envelope forged = head;
+  forged.mutable_signature()->at(0) ^= 1;
+  EXPECT_THAT(ReadUnverifiedHeadHeader(forged, size), IsOk());
+
+  EXPECT_THAT(ReadUnverifiedHeadHeader(envelope, size),
+              StatusIs(kInvalid, HasSubstr("payload: must be empty")));
+  EXPECT_THAT(ReadUnverifiedHeadHeader(head, 0),
+              StatusIs(kInvalid, HasSubstr("is not a padding bucket plus the 16-byte tag")));
+  EXPECT_THAT(ReadUnverifiedHeadHeader(head, size + 1),
+              StatusIs(kInvalid, HasSubstr("is not a padding bucket plus the 16-byte tag")));
+  EXPECT_THAT(ReadUnverifiedHeadHeader(head, uint64_t{1} << 62),
+              StatusIs(kInvalid, HasSubstr("the limit is")));
+  EnvelopeLimits tight;
+  tight.max_payload_size = size - 1;
+  EXPECT_THAT(ReadUnverifiedHeadHeader(head, size, tight),
+              StatusIs(kInvalid, HasSubstr("the limit is " + std::to_string(size - 1))));
+
+  v1::Envelope garbled = head;
+  garbled.set_header("\xff\xff");
+  EXPECT_THAT(ReadUnverifiedHeadHeader(garbled, size),
+              StatusIs(kInvalid, HasSubstr("header: is not a valid Header")));
+  v1::Envelope empty_header = head;
+  empty_header.clear_header();
+  EXPECT_THAT(ReadUnverifiedHeadHeader(empty_header, size),
+              StatusIs(kInvalid, HasSubstr("header: must be 1..4096 bytes")));
+  v1::Envelope missing_wrap = head;
+  missing_wrap.mutable_wraps()->RemoveLast();
+  EXPECT_THAT(ReadUnverifiedHeadHeader(missing_wrap, size),
+              StatusIs(kInvalid, HasSubstr("has 2 wraps for 3 recipients")));
+  v1::Envelope short_signature = head;
+  short_signature.mutable_signature()->pop_back();
+  EXPECT_THAT(ReadUnverifiedHeadHeader(short_signature, size),
+              StatusIs(kInvalid, HasSubstr("signature: must be 64 bytes")));
+}
+
 TEST_F(EnvelopeTest, PaddingBuckets) {
   EXPECT_EQ(PaddedSize(0), 1024u);
   EXPECT_EQ(PaddedSize(1020), 1024u);
