@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "admin/hub_admin.h"
 #include "admin/passphrase.h"
 #include "admin/workspace.h"
 #include "base/bytes.h"
@@ -45,6 +46,10 @@ struct Flags {
   bool rotate_tls = false;
   std::string reason;
   std::string at;
+  // directory push, backup: calls to a running hub
+  std::string hub;
+  std::string bundle;
+  std::string directory_file;
 };
 
 // What a command prints: `text` for people, `json` with --json.
@@ -189,6 +194,49 @@ absl::StatusOr<Output> Publish(Workspace& ws, const Flags& flags) {
   return out;
 }
 
+absl::StatusOr<HubAdminConnection> HubConnection(const Flags& flags) {
+  HubAdminConnection hub;
+  hub.address = flags.hub;
+  hub.bundle_dir = flags.bundle;
+  ASSIGN_OR_RETURN(hub.passphrase, ReadPassphrase({flags.bundle_passphrase_file,
+                                                   kBundlePassphraseEnv, "bundle passphrase",
+                                                   /*confirm=*/false}));
+  return hub;
+}
+
+absl::StatusOr<Output> Push(const Flags& flags) {
+  ASSIGN_OR_RETURN(HubAdminConnection hub, HubConnection(flags));
+  const std::string file = flags.directory_file.empty()
+                               ? absl::StrCat(flags.workspace, "/directory/current.pb")
+                               : flags.directory_file;
+  ASSIGN_OR_RETURN(v1::PublishDirectoryResponse r, PushDirectory(hub, file));
+  Output out;
+  out.json = {{"hub", flags.hub},
+              {"version", r.version()},
+              {"first_log_index", r.first_log_index()},
+              {"events_logged", r.events_logged()}};
+  out.text =
+      absl::StrCat("The hub at ", flags.hub, " now serves directory version ", r.version(), " (",
+                   r.events_logged(), " events logged from index ", r.first_log_index(), ")\n");
+  return out;
+}
+
+absl::StatusOr<Output> Backup(const Flags& flags) {
+  ASSIGN_OR_RETURN(HubAdminConnection hub, HubConnection(flags));
+  ASSIGN_OR_RETURN(v1::CreateBackupResponse r, CreateHubBackup(hub));
+  const std::string when = FormatUtc(absl::FromUnixMillis(r.created_at_ms()));
+  Output out;
+  out.json = {{"hub", flags.hub},           {"path", r.path()},
+              {"created_at", when},         {"sequence_number", r.sequence_number()},
+              {"tree_size", r.tree_size()}, {"root_hash", HexEncode(r.root_hash())}};
+  out.text =
+      absl::StrCat("Backup of the hub at ", flags.hub, " written on the hub's host:\n  ", r.path(),
+                   "\n  taken ", when, "; it holds the signed tree head of size ", r.tree_size(),
+                   " (root ", HexEncode(r.root_hash()),
+                   ")\nRestore: see docs/operator-guide.md, \"Backing up and restoring\".\n");
+  return out;
+}
+
 absl::StatusOr<Output> List(Workspace& ws) {
   const v1::Directory& r = ws.registry();
   Output out;
@@ -313,8 +361,31 @@ int RunAdminCli(int argc, char** argv) {
   directory->require_subcommand(1);
   CLI::App* publish = directory->add_subcommand(
       "publish", "Sign the registry as the next directory version (directory/current.pb)");
+  auto add_hub_options = [&flags](CLI::App* cmd) {
+    cmd->add_option("--hub", flags.hub, "The hub's host:port")->required();
+    cmd->add_option("--bundle", flags.bundle,
+                    "An admin participant's bundle folder (e.g. bundles/admin-secretariat): its "
+                    "TLS certificate and key identify you to the hub")
+        ->required();
+    cmd->add_option("--bundle-passphrase-file", flags.bundle_passphrase_file,
+                    "File (mode 0600) holding the bundle's passphrase (default: "
+                    "$ENLACE_BUNDLE_PASSPHRASE, else a prompt)");
+  };
+  CLI::App* push = directory->add_subcommand(
+      "push",
+      "Send a published directory to a running hub (Admin.PublishDirectory, as an admin): the "
+      "hub verifies it against the root, logs the changes and serves it to the nodes");
+  add_hub_options(push);
+  push->add_option("--file", flags.directory_file,
+                   "The signed directory (default: <workspace>/directory/current.pb)");
 
   CLI::App* list = app.add_subcommand("list", "Show the participants and revocations");
+
+  CLI::App* backup = app.add_subcommand(
+      "backup",
+      "Make an online backup of a running hub (Admin.CreateBackup, as an admin): a RocksDB "
+      "checkpoint written under the hub's backup_dir on its host, while it keeps serving");
+  add_hub_options(backup);
 
   try {
     app.parse(argc, argv);
@@ -325,6 +396,10 @@ int RunAdminCli(int argc, char** argv) {
   absl::StatusOr<Output> output = absl::InternalError("no command ran");
   if (init->parsed()) {
     output = InitNetwork(flags);
+  } else if (push->parsed()) {
+    output = Push(flags);  // the workspace is not opened: the hub may be reached from elsewhere
+  } else if (backup->parsed()) {
+    output = Backup(flags);
   } else {
     absl::StatusOr<std::unique_ptr<Workspace>> ws = Workspace::Open(flags.workspace, Env());
     if (!ws.ok()) {
