@@ -436,6 +436,17 @@ int RunBulletin(Session& session, const Args& args, const CliContext& context) {
   return session.Send(std::move(content), args.to);
 }
 
+void PrintBackup(const v1::BackupResponse& r, const View& view, std::ostream& out) {
+  out << view.T("Copia del almacén del nodo: ", "Backup of the node's store: ") << r.path() << "\n"
+      << view.T("  mensajes: ", "  messages: ") << r.items()
+      << view.T(
+             "; para restaurarla, detenga enlace-node y ponga esta carpeta en lugar de "
+             "<data_dir>/store",
+             "; to restore it, stop enlace-node and put this folder in place of "
+             "<data_dir>/store")
+      << "\n";
+}
+
 CLI::App* Sub(CLI::App& app, const std::string& name, const std::string& description,
               const std::string& footer) {
   CLI::App* sub = app.add_subcommand(name, description);
@@ -702,6 +713,19 @@ int RunCli(int argc, const char* const* argv, const CliContext& context) {
           r.set_lang(s.lang());
           return s.Call<v1::AuditRequest, v1::AuditResponse>(&v1::NodeLocal::Stub::Audit, r,
                                                              PrintAudit);
+        };
+      });
+  Sub(app, "backup",
+      "Make an online backup of this node's store (focal point only): a RocksDB checkpoint "
+      "under <data_dir>/backups/ on the node's host, while the node keeps running.",
+      "Restore: stop enlace-node, replace <data_dir>/store with the checkpoint's folder, start "
+      "it again (docs/operator-guide.md).")
+      ->callback([&] {
+        run = [&](Session& s) {
+          v1::BackupRequest r;
+          r.set_lang(s.lang());
+          return s.Call<v1::BackupRequest, v1::BackupResponse>(&v1::NodeLocal::Stub::Backup, r,
+                                                               PrintBackup);
         };
       });
   Sub(app, "whoami", "Who the node takes you for, and your role.", "")->callback([&] {

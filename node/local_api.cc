@@ -162,6 +162,11 @@ class LocalApiServer::Service final : public v1::NodeLocal::Service {
     return Serve(context, request->lang(), response,
                  [&](const LocalUser& user) { return node_->Audit(user); });
   }
+  grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override {
+    return Serve(context, request->lang(), response,
+                 [&](const LocalUser& user) { return node_->Backup(user); });
+  }
 
  private:
   // `call(user)` returns absl::StatusOr<Response>.

@@ -99,6 +99,8 @@ class Node {
   absl::StatusOr<v1::DoctorResponse> Doctor(const LocalUser& user,
                                             const v1::DoctorRequest& request) const;
   absl::StatusOr<v1::AuditResponse> Audit(const LocalUser& user) const;
+  // Focal point only: an online checkpoint of the store under <data_dir>/backups/ (backup.cc).
+  absl::StatusOr<v1::BackupResponse> Backup(const LocalUser& user);
 
   // ---- With the hub (the daemon's threads). ----
   // What the node does on every (re)connection: refresh the directory, pin the log key, check

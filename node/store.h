@@ -103,6 +103,11 @@ class NodeStore {
   absl::StatusOr<std::vector<v1::WitnessAlarm>> ListAlarms() const;
   absl::StatusOr<std::vector<v1::AccessRecord>> ListAccess() const;
 
+  // An online RocksDB checkpoint of every column family at one point, written to `path` (which
+  // must not exist; hard links on the same file system). Returns its last sequence number.
+  // Implemented in backup.cc.
+  absl::StatusOr<uint64_t> Checkpoint(const std::string& path);
+
  private:
   enum Family {
     kItems,
