@@ -13,9 +13,9 @@
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "crypto/envelope.h"
+#include "crypto/receipts.h"
 #include "hub/internal/exchange_internal.h"
 #include "hub/policy.h"
-#include "hub/signed_forms.h"
 #include "rocksdb/iterator.h"
 
 namespace enlace::hub {

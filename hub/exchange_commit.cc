@@ -9,10 +9,10 @@
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "crypto/envelope.h"
+#include "crypto/receipts.h"
 #include "hub/directory_events.h"
 #include "hub/exchange.h"
 #include "hub/internal/exchange_internal.h"
-#include "hub/signed_forms.h"
 #include "rocksdb/iterator.h"
 
 namespace enlace::hub {

@@ -14,6 +14,7 @@
 #include "base/time.h"
 #include "crypto/envelope.h"
 #include "crypto/hash.h"
+#include "crypto/receipts.h"
 #include "crypto/signing.h"
 #include "domain/content.h"
 #include "domain/handling.h"
@@ -33,18 +34,11 @@ using domain::TimeToProto;
 constexpr char kCursorState[] = "cursor";
 constexpr char kDirectoryState[] = "directory/signed";
 constexpr char kDirectoryVersionState[] = "directory/version";
-constexpr absl::string_view kAckDomain = "enlace/v1/ack";
 // The node refuses larger envelopes: a Content is at most 1 MiB (domain/content.h), so a sealed
 // one stays far below this even padded.
 constexpr uint64_t kMaxNodeEnvelopeBytes = 8 << 20;
 constexpr size_t kMaxEvidenceEnvelopeBytes = 64 * 1024;
 constexpr int kAccessLogView = 200;
-
-Bytes BigEndian64(uint64_t v) {
-  Bytes out;
-  AppendUint64(v, &out);
-  return out;
-}
 
 // The hub's answers that will not change by trying again with the same bytes.
 bool IsPermanent(absl::StatusCode code) {
@@ -1196,9 +1190,8 @@ absl::Status Node::SendAck(const v1::StoredItemMeta& meta, absl::string_view hea
   absl::StatusOr<const Ed25519PrivateKey*> key = keys_.SigningKeyAt(*directory, now);
   if (!key.ok()) return remember(key.status());
   const int64_t acked_at_ms = absl::ToUnixMillis(now);
-  Bytes input = SigningInput(kAckDomain, {meta.message_id(), header_hash, self().str(),
-                                          BigEndian64(static_cast<uint64_t>(acked_at_ms))});
-  absl::StatusOr<Bytes> signature = (*key)->Sign(input);
+  absl::StatusOr<Bytes> signature =
+      (*key)->Sign(AckSigningInput(meta.message_id(), header_hash, self().str(), acked_at_ms));
   if (!signature.ok()) return remember(signature.status());
   v1::AckRequest request;
   request.set_message_id(meta.message_id());

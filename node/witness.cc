@@ -14,6 +14,7 @@
 #include "base/status_macros.h"
 #include "base/time.h"
 #include "crypto/hash.h"
+#include "crypto/receipts.h"
 #include "crypto/signing.h"
 #include "google/protobuf/util/time_util.h"
 #include "nlohmann/json.hpp"
@@ -32,7 +33,6 @@ constexpr char kLastCheck[] = "witness/last_check_ms";
 constexpr char kScanNext[] = "witness/scan_next";
 constexpr char kReceipts[] = "witness/receipts";
 constexpr char kIncluded[] = "witness/included";
-constexpr absl::string_view kReceiptDomain = "enlace/v1/receipt";
 
 json HeadJson(const auditlog::TreeHead& head) {
   return json{{"tree_size", head.tree_size},
@@ -55,13 +55,6 @@ absl::StatusOr<uint64_t> ParseUint64(const absl::optional<std::string>& text) {
   if (!text.has_value()) return 0;
   if (!absl::SimpleAtoi(*text, &v)) return absl::DataLossError("a witness counter is damaged");
   return v;
-}
-
-// Signed integers are encoded as their two's-complement 64 bits, big-endian.
-Bytes BigEndian64(uint64_t v) {
-  Bytes out;
-  AppendUint64(v, &out);
-  return out;
 }
 
 }  // namespace
@@ -150,16 +143,9 @@ absl::Status LogWitness::VerifyReceipt(const v1::Receipt& receipt, absl::string_
     problem = "carries another header hash";
   } else if (receipt.envelope_hash() != DigestBytes(envelope_hash)) {
     problem = "carries another envelope hash than the bytes sent";
-  } else if (receipt.hub_key_id() != log_key_->KeyId()) {
-    problem = "is signed with another key than the pinned log key";
-  } else {
-    Bytes input =
-        SigningInput(kReceiptDomain, {receipt.message_id(), receipt.header_hash(),
-                                      receipt.envelope_hash(), BigEndian64(receipt.log_index()),
-                                      BigEndian64(static_cast<uint64_t>(receipt.hub_time_ms())),
-                                      receipt.hub_key_id()});
-    absl::Status signature = log_key_->Verify(input, receipt.signature());
-    if (!signature.ok()) problem = absl::StrCat("has a bad signature: ", signature.message());
+  } else if (absl::Status signed_by_log = enlace::VerifyReceipt(receipt, *log_key_);
+             !signed_by_log.ok()) {
+    problem = absl::StrCat("is not signed by the pinned log key: ", signed_by_log.message());
   }
   if (problem.empty()) return absl::OkStatus();
   std::string detail =

@@ -1,5 +1,7 @@
-// The two things the hub's protocol signs besides envelopes and tree heads (docs/protocol.md,
-// "Hub receipts" and "Acknowledgements"), each over crypto/signing.h's SigningInput:
+// The two things the exchange signs besides envelopes and tree heads: the hub's receipt for a
+// submission and a recipient's acknowledgement (docs/protocol.md §11 and §14). The hub signs
+// receipts and checks acks; nodes check receipts and sign acks; so the one definition of each
+// signed form lives here, below both. Each is a crypto/signing.h SigningInput:
 //
 //   receipt  by the hub's log key:
 //     SigningInput("enlace/v1/receipt", {message_id, header_hash, envelope_hash,
@@ -7,9 +9,10 @@
 //   ack      by the recipient's directory signing key:
 //     SigningInput("enlace/v1/ack", {message_id, header_hash, recipient_id, u64be(acked_at_ms)})
 //
-// (Times are non-negative milliseconds, written as 8 big-endian bytes.)
-#ifndef ENLACE_HUB_SIGNED_FORMS_H_
-#define ENLACE_HUB_SIGNED_FORMS_H_
+// (Times are non-negative milliseconds, written as 8 big-endian bytes: the same bytes as
+// int64be.) Pure functions; thread-safe.
+#ifndef ENLACE_CRYPTO_RECEIPTS_H_
+#define ENLACE_CRYPTO_RECEIPTS_H_
 
 #include <cstdint>
 
@@ -19,7 +22,7 @@
 #include "crypto/signing.h"
 #include "enlace/v1/hub_service.pb.h"
 
-namespace enlace::hub {
+namespace enlace {
 
 inline constexpr absl::string_view kReceiptDomain = "enlace/v1/receipt";
 inline constexpr absl::string_view kAckDomain = "enlace/v1/ack";
@@ -27,13 +30,15 @@ inline constexpr absl::string_view kAckDomain = "enlace/v1/ack";
 // The signed bytes of `receipt` (its signature field is ignored).
 Bytes ReceiptSigningInput(const v1::Receipt& receipt);
 
-// OK iff `receipt` names `hub_key` (hub_key_id) and its signature verifies; INVALID_ARGUMENT
-// saying which check failed otherwise.
+// OK iff `receipt` names `hub_key` (hub_key_id), its hub time is not negative and its
+// signature verifies; INVALID_ARGUMENT saying which check failed otherwise. It does not compare
+// the receipt's hashes with an envelope: that is the submitter's check.
 absl::Status VerifyReceipt(const v1::Receipt& receipt, const Ed25519PublicKey& hub_key);
 
+// The signed bytes of `recipient_id`'s acknowledgement of a message.
 Bytes AckSigningInput(absl::string_view message_id, absl::string_view header_hash,
                       absl::string_view recipient_id, int64_t acked_at_ms);
 
-}  // namespace enlace::hub
+}  // namespace enlace
 
-#endif  // ENLACE_HUB_SIGNED_FORMS_H_
+#endif  // ENLACE_CRYPTO_RECEIPTS_H_

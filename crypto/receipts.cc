@@ -1,9 +1,9 @@
-#include "hub/signed_forms.h"
+#include "crypto/receipts.h"
 
 #include "absl/strings/str_cat.h"
 #include "crypto/hash.h"
 
-namespace enlace::hub {
+namespace enlace {
 namespace {
 
 Bytes U64(uint64_t v) {
@@ -42,4 +42,4 @@ Bytes AckSigningInput(absl::string_view message_id, absl::string_view header_has
   return SigningInput(kAckDomain, {message_id, header_hash, recipient_id, time});
 }
 
-}  // namespace enlace::hub
+}  // namespace enlace
