@@ -1,92 +1,30 @@
 #include "hub/config.h"
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
-
 #include <cmath>
 #include <utility>
-#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "crypto/envelope.h"
 #include "crypto/key_files.h"
 #include "identity/directory.h"
+#include "proto/text_config.h"
 
 namespace enlace::hub {
 namespace {
 
-using google::protobuf::Descriptor;
-using google::protobuf::FieldDescriptor;
-using google::protobuf::TextFormat;
+constexpr char kWhat[] = "hub configuration";
 
-class SyntaxErrors : public google::protobuf::io::ErrorCollector {
- public:
-  explicit SyntaxErrors(std::string file_name) : file_name_(std::move(file_name)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    errors.push_back(absl::StrCat(file_name_, ":", line + 1, ":", column + 1, ": ", message));
+// `value` (0: unset) within [low, high].
+void Range(TextConfig& checks, uint64_t value, uint64_t low, uint64_t high,
+           absl::string_view path) {
+  if (value != 0 && (value < low || value > high)) {
+    checks.Fail(path, absl::StrCat(value, " is outside ", low, "..", high));
   }
-  std::vector<std::string> errors;
-
- private:
-  std::string file_name_;
-};
-
-// Value checks, each naming the line of the key (through the parser's location tree).
-class Checks {
- public:
-  Checks(std::string file_name, const TextFormat::ParseInfoTree* tree)
-      : file_name_(std::move(file_name)), tree_(tree) {}
-
-  // `path` is a dotted key, e.g. "limits.max_envelope_bytes".
-  void Fail(absl::string_view path, absl::string_view message) {
-    const int line = LineOf(path);
-    errors_.push_back(absl::StrCat(file_name_, line >= 0 ? absl::StrCat(":", line + 1) : "", ": ",
-                                   path, ": ", message));
-  }
-  void Require(bool ok, absl::string_view path, absl::string_view message) {
-    if (!ok) Fail(path, message);
-  }
-  // `value` (0: unset) within [low, high].
-  void Range(uint64_t value, uint64_t low, uint64_t high, absl::string_view path) {
-    if (value != 0 && (value < low || value > high)) {
-      Fail(path, absl::StrCat(value, " is outside ", low, "..", high));
-    }
-  }
-  absl::Status Result() const {
-    if (errors_.empty()) return absl::OkStatus();
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid hub configuration:\n  ", absl::StrJoin(errors_, "\n  ")));
-  }
-
- private:
-  int LineOf(absl::string_view path) const {
-    const Descriptor* type = v1::HubConfig::descriptor();
-    const TextFormat::ParseInfoTree* tree = tree_;
-    int line = -1;
-    for (absl::string_view name : absl::StrSplit(path, '.')) {
-      const FieldDescriptor* field =
-          type == nullptr ? nullptr : type->FindFieldByName(std::string(name));
-      if (field == nullptr || tree == nullptr) break;
-      const TextFormat::ParseLocation location = tree->GetLocation(field, -1);
-      if (location.line < 0) break;
-      line = location.line;
-      tree = tree->GetTreeForNested(field, -1);
-      type = field->message_type();
-    }
-    return line;
-  }
-
-  std::string file_name_;
-  const TextFormat::ParseInfoTree* tree_;
-  std::vector<std::string> errors_;
-};
+}
 
 // "host:port" with a port in 0..65535 (hosts: names, IPv4, [IPv6]).
 bool IsHostPort(absl::string_view address) {
@@ -96,17 +34,12 @@ bool IsHostPort(absl::string_view address) {
   return absl::SimpleAtoi(address.substr(colon + 1), &port) && port >= 0 && port <= 65535;
 }
 
-std::string Resolve(absl::string_view base_dir, const std::string& path) {
-  if (path.empty() || absl::StartsWith(path, "/") || base_dir.empty()) return path;
-  return absl::StrCat(base_dir, "/", path);
-}
-
 void ResolveKeyFile(absl::string_view base_dir, v1::KeyFileConfig* key) {
-  key->set_path(Resolve(base_dir, key->path()));
-  key->set_passphrase_file(Resolve(base_dir, key->passphrase_file()));
+  key->set_path(ResolveConfigPath(base_dir, key->path()));
+  key->set_passphrase_file(ResolveConfigPath(base_dir, key->passphrase_file()));
 }
 
-void CheckKeyFile(Checks& checks, const v1::KeyFileConfig& key, absl::string_view path) {
+void CheckKeyFile(TextConfig& checks, const v1::KeyFileConfig& key, absl::string_view path) {
   checks.Require(!key.path().empty(), absl::StrCat(path, ".path"),
                  "required: the PKCS#8 PEM key file");
 }
@@ -133,23 +66,9 @@ absl::Status InFile(const absl::Status& status, absl::string_view what, absl::st
 
 absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text, absl::string_view file_name,
                                              absl::string_view base_dir) {
-  if (text.size() > kMaxHubConfigSize) {
-    return absl::InvalidArgumentError(absl::StrCat(file_name, " is ", text.size(),
-                                                   " bytes; a hub configuration is at most ",
-                                                   kMaxHubConfigSize));
-  }
   v1::HubConfig config;
-  TextFormat::Parser parser;
-  SyntaxErrors syntax{std::string(file_name)};
-  TextFormat::ParseInfoTree tree;
-  parser.RecordErrorsTo(&syntax);
-  parser.WriteLocationsTo(&tree);
-  if (!parser.ParseFromString(std::string(text), &config)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid hub configuration:\n  ", absl::StrJoin(syntax.errors, "\n  ")));
-  }
-
-  Checks checks(std::string(file_name), &tree);
+  ASSIGN_OR_RETURN(TextConfig checks,
+                   TextConfig::Parse(text, file_name, kWhat, kMaxHubConfigSize, &config));
   checks.Require(!config.listen_address().empty(), "listen_address",
                  "required, e.g. \"0.0.0.0:7443\"");
   checks.Require(config.listen_address().empty() || IsHostPort(config.listen_address()),
@@ -173,42 +92,40 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text, absl::strin
                    "not for other machines");
   }
   const v1::HubLimitsConfig& limits = config.limits();
-  checks.Range(limits.max_envelope_bytes(), 16 << 10, 64 << 20, "limits.max_envelope_bytes");
-  checks.Range(limits.max_streamed_envelope_bytes(), 1 << 20, kMaxEnvelopeSize,
-               "limits.max_streamed_envelope_bytes");
+  Range(checks, limits.max_envelope_bytes(), 16 << 10, 64 << 20, "limits.max_envelope_bytes");
+  Range(checks, limits.max_streamed_envelope_bytes(), 1 << 20, kMaxEnvelopeSize,
+        "limits.max_streamed_envelope_bytes");
   checks.Require(std::isfinite(limits.submits_per_second()) && limits.submits_per_second() >= 0 &&
                      limits.submits_per_second() <= 1e6,
                  "limits.submits_per_second", "must be a number in 0..1000000 (0: default)");
-  checks.Range(limits.submit_burst(), 1, 1000000, "limits.submit_burst");
-  checks.Range(limits.max_streams_per_participant(), 1, 1000, "limits.max_streams_per_participant");
-  checks.Range(limits.max_message_age_s(), 60, 90 * 86400, "limits.max_message_age_s");
-  checks.Range(limits.max_clock_skew_s(), 1, 3600, "limits.max_clock_skew_s");
-  checks.Range(config.retention_days(), 1, 3650, "retention_days");
-  checks.Range(config.max_merge_delay_ms(), 10, 3600 * 1000, "max_merge_delay_ms");
-  checks.Range(config.shutdown_grace_ms(), 1, 600 * 1000, "shutdown_grace_ms");
+  Range(checks, limits.submit_burst(), 1, 1000000, "limits.submit_burst");
+  Range(checks, limits.max_streams_per_participant(), 1, 1000,
+        "limits.max_streams_per_participant");
+  Range(checks, limits.max_message_age_s(), 60, 90 * 86400, "limits.max_message_age_s");
+  Range(checks, limits.max_clock_skew_s(), 1, 3600, "limits.max_clock_skew_s");
+  Range(checks, config.retention_days(), 1, 3650, "retention_days");
+  Range(checks, config.max_merge_delay_ms(), 10, 3600 * 1000, "max_merge_delay_ms");
+  Range(checks, config.shutdown_grace_ms(), 1, 600 * 1000, "shutdown_grace_ms");
   const std::string& level = config.log_level();
   checks.Require(level.empty() || level == "debug" || level == "info" || level == "warning" ||
                      level == "error",
                  "log_level", "must be \"debug\", \"info\", \"warning\" or \"error\"");
   RETURN_IF_ERROR(checks.Result());
 
-  config.set_data_dir(Resolve(base_dir, config.data_dir()));
-  config.mutable_tls()->set_root_certificate(Resolve(base_dir, config.tls().root_certificate()));
-  config.mutable_tls()->set_certificate(Resolve(base_dir, config.tls().certificate()));
+  config.set_data_dir(ResolveConfigPath(base_dir, config.data_dir()));
+  config.mutable_tls()->set_root_certificate(
+      ResolveConfigPath(base_dir, config.tls().root_certificate()));
+  config.mutable_tls()->set_certificate(ResolveConfigPath(base_dir, config.tls().certificate()));
   ResolveKeyFile(base_dir, config.mutable_tls()->mutable_private_key());
   ResolveKeyFile(base_dir, config.mutable_log_key());
-  config.set_directory_file(Resolve(base_dir, config.directory_file()));
-  config.set_ready_file(Resolve(base_dir, config.ready_file()));
+  config.set_directory_file(ResolveConfigPath(base_dir, config.directory_file()));
+  config.set_ready_file(ResolveConfigPath(base_dir, config.ready_file()));
   return config;
 }
 
 absl::StatusOr<v1::HubConfig> LoadHubConfig(absl::string_view path) {
-  absl::StatusOr<std::string> text = ReadFile(path, kMaxHubConfigSize);
-  if (!text.ok()) return InFile(text.status(), "cannot read the hub configuration", path);
-  const size_t slash = path.rfind('/');
-  const absl::string_view base = slash == absl::string_view::npos ? "." : path.substr(0, slash);
-  const absl::string_view name = slash == absl::string_view::npos ? path : path.substr(slash + 1);
-  return ParseHubConfig(*text, name, base);
+  ASSIGN_OR_RETURN(ConfigFile file, ReadConfigFile(path, kMaxHubConfigSize, kWhat));
+  return ParseHubConfig(file.text, file.name, file.base_dir);
 }
 
 absl::StatusOr<HubSetup> PrepareHub(const v1::HubConfig& config, absl::Time now) {

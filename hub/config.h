@@ -6,8 +6,9 @@
 //
 // Every problem is INVALID_ARGUMENT naming the file, the line and the key:
 //   "hub.conf:12: limits.max_envelope_bytes: 1000 is below 16384".
-// Syntax errors and unknown keys come from the protobuf parser, with line and column. Relative
-// paths are resolved against the file's folder; unset numbers get their documented defaults.
+// Syntax errors and unknown keys come from the protobuf parser, with line and column (the
+// shared loader, proto/text_config.h). Relative paths are resolved against the file's folder;
+// unset numbers get their documented defaults.
 #ifndef ENLACE_HUB_CONFIG_H_
 #define ENLACE_HUB_CONFIG_H_
 

@@ -1,111 +1,21 @@
 #include "node/config.h"
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
-
 #include <algorithm>
 #include <set>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "base/files.h"
 #include "base/status_macros.h"
+#include "proto/text_config.h"
 
 namespace enlace::node {
 namespace {
 
-using google::protobuf::Descriptor;
-using google::protobuf::FieldDescriptor;
-using google::protobuf::TextFormat;
-
-// Collects the parser's syntax errors with their positions (lines are 0-based there).
-class Collector : public google::protobuf::io::ErrorCollector {
- public:
-  explicit Collector(std::string file_name) : file_name_(std::move(file_name)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    errors_.push_back(absl::StrCat(file_name_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
-                  const std::string& message) override {
-    AddError(line, column, message);
-  }
-  const std::vector<std::string>& errors() const { return errors_; }
-
- private:
-  std::string file_name_;
-  std::vector<std::string> errors_;
-};
-
-// One step of a field path: a field name and, for repeated fields, the element's index.
-struct PathStep {
-  const char* field;
-  int index = -1;
-};
-
-// Checks the parsed config and names each problem's line through the parser's location tree.
-class Checker {
- public:
-  Checker(std::string file_name, const TextFormat::ParseInfoTree* tree)
-      : file_name_(std::move(file_name)), tree_(tree) {}
-
-  void Fail(std::vector<PathStep> path, absl::string_view message) {
-    std::string where = file_name_;
-    int line = LineOf(path);
-    if (line >= 0) absl::StrAppend(&where, ":", line + 1);
-    std::vector<std::string> names;
-    for (const PathStep& step : path) {
-      names.push_back(step.index >= 0 ? absl::StrCat(step.field, "[", step.index, "]")
-                                      : std::string(step.field));
-    }
-    errors_.push_back(absl::StrCat(where, ": ", absl::StrJoin(names, "."), ": ", message));
-  }
-
-  absl::Status Result() const {
-    if (errors_.empty()) return absl::OkStatus();
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid node configuration:\n  ", absl::StrJoin(errors_, "\n  ")));
-  }
-
- private:
-  // The 0-based line of the deepest step of `path` present in the file, or -1.
-  int LineOf(const std::vector<PathStep>& path) const {
-    const Descriptor* type = v1::NodeConfig::descriptor();
-    const TextFormat::ParseInfoTree* tree = tree_;
-    int line = -1;
-    for (const PathStep& step : path) {
-      if (tree == nullptr || type == nullptr) break;
-      const FieldDescriptor* field = type->FindFieldByName(step.field);
-      if (field == nullptr) break;
-      int index = field->is_repeated() ? std::max(step.index, 0) : -1;
-      google::protobuf::TextFormat::ParseLocation location = tree->GetLocation(field, index);
-      if (location.line < 0) break;
-      line = location.line;
-      if (field->type() != FieldDescriptor::TYPE_MESSAGE) break;
-      tree = tree->GetTreeForNested(field, index);
-      type = field->message_type();
-    }
-    return line;
-  }
-
-  std::string file_name_;
-  const TextFormat::ParseInfoTree* tree_;
-  std::vector<std::string> errors_;
-};
-
-std::string Resolve(absl::string_view base_dir, const std::string& path) {
-  if (path.empty() || absl::StartsWith(path, "/") || base_dir.empty()) return path;
-  if (absl::EndsWith(base_dir, "/")) return absl::StrCat(base_dir, path);
-  return absl::StrCat(base_dir, "/", path);
-}
+constexpr char kWhat[] = "node configuration";
 
 bool ValidHostPort(absl::string_view address) {
   if (absl::StartsWith(address, "unix:")) return address.size() > 5;
@@ -115,121 +25,124 @@ bool ValidHostPort(absl::string_view address) {
   return absl::SimpleAtoi(address.substr(colon + 1), &port) && port > 0 && port < 65536;
 }
 
-void CheckConfig(const v1::NodeConfig& config, Checker& check) {
+void CheckConfig(const v1::NodeConfig& config, TextConfig& check) {
   ParticipantRules rules = RulesOf(config);
   for (int i = 0; i < config.countries_size(); ++i) {
     const std::string& c = config.countries(i);
     if (c.size() != 2 || !absl::ascii_isupper(c[0]) || !absl::ascii_isupper(c[1])) {
-      check.Fail({{"countries", i}}, "a country is two capital letters (ISO 3166-1 alpha-2)");
+      check.Fail(absl::StrCat("countries[", i, "]"),
+                 "a country is two capital letters (ISO 3166-1 alpha-2)");
     }
   }
   absl::Status rules_ok = ValidateParticipantRules(rules);
-  if (!rules_ok.ok()) check.Fail({{"countries"}}, rules_ok.message());
+  if (!rules_ok.ok()) check.Fail("countries", rules_ok.message());
 
   if (config.participant_id().empty()) {
-    check.Fail({{"participant_id"}}, "required, e.g. participant_id: \"node/MX\"");
+    check.Fail("participant_id", "required, e.g. participant_id: \"node/MX\"");
   } else if (rules_ok.ok()) {
     absl::StatusOr<ParticipantId> id = ParticipantId::Parse(config.participant_id(), rules);
     if (!id.ok()) {
-      check.Fail({{"participant_id"}}, id.status().message());
+      check.Fail("participant_id", id.status().message());
     } else if (id->role() != Role::kNode && id->role() != Role::kAdmin &&
                id->role() != Role::kObserver) {
       // The Secretariat (admin/*) and observers (IOM ...) send and receive through a node too.
-      check.Fail({{"participant_id"}},
+      check.Fail("participant_id",
                  "a node's id is \"node/<country>\" (e.g. \"node/MX\"), \"admin/<name>\" or "
                  "\"observer/<org>\"");
     }
   }
-  if (config.data_dir().empty()) check.Fail({{"data_dir"}}, "required: the node's data folder");
+  if (config.data_dir().empty()) check.Fail("data_dir", "required: the node's data folder");
 
   const v1::HubConnection& hub = config.hub();
   if (hub.address().empty()) {
-    check.Fail({{"hub"}, {"address"}}, "required: the hub's host:port");
+    check.Fail("hub.address", "required: the hub's host:port");
   } else if (!ValidHostPort(hub.address())) {
-    check.Fail({{"hub"}, {"address"}},
+    check.Fail("hub.address",
                absl::StrCat("\"", hub.address(), "\" is not host:port with a port 1-65535"));
   }
   if (hub.root_certificate().empty()) {
-    check.Fail({{"hub"}, {"root_certificate"}}, "required: the network root certificate (PEM)");
+    check.Fail("hub.root_certificate", "required: the network root certificate (PEM)");
   }
   if (hub.certificate().empty()) {
-    check.Fail({{"hub"}, {"certificate"}}, "required: this node's TLS certificate (PEM)");
+    check.Fail("hub.certificate", "required: this node's TLS certificate (PEM)");
   }
   if (hub.private_key().empty()) {
-    check.Fail({{"hub"}, {"private_key"}}, "required: this node's TLS private key (PEM)");
+    check.Fail("hub.private_key", "required: this node's TLS private key (PEM)");
   }
   if (hub.connect_timeout_s() > 600) {
-    check.Fail({{"hub"}, {"connect_timeout_s"}}, "at most 600 seconds");
+    check.Fail("hub.connect_timeout_s", "at most 600 seconds");
   }
-  if (hub.call_timeout_s() > 3600) check.Fail({{"hub"}, {"call_timeout_s"}}, "at most 3600");
+  if (hub.call_timeout_s() > 3600) check.Fail("hub.call_timeout_s", "at most 3600");
 
   const v1::NodeKeys& keys = config.keys();
   if (keys.signing_key_files().empty()) {
-    check.Fail({{"keys"}, {"signing_key_files"}}, "at least one Ed25519 signing key file");
+    check.Fail("keys.signing_key_files", "at least one Ed25519 signing key file");
   }
   if (keys.encryption_key_files().empty()) {
-    check.Fail({{"keys"}, {"encryption_key_files"}}, "at least one X25519 encryption key file");
+    check.Fail("keys.encryption_key_files", "at least one X25519 encryption key file");
   }
   if (!keys.passphrase_file().empty() && !keys.passphrase_env().empty()) {
-    check.Fail({{"keys"}, {"passphrase_env"}}, "give passphrase_file or passphrase_env, not both");
+    check.Fail("keys.passphrase_env", "give passphrase_file or passphrase_env, not both");
   }
 
   if (config.users().empty()) {
-    check.Fail({{"users"}}, "at least one user (the focal point) who may use the node");
+    check.Fail("users", "at least one user (the focal point) who may use the node");
   }
   std::set<std::string> logins;
   bool has_focal_point = false;
   for (int i = 0; i < config.users_size(); ++i) {
     const v1::NodeUser& user = config.users(i);
     if (user.os_user().empty() || user.os_user().size() > 32) {
-      check.Fail({{"users", i}, {"os_user"}}, "required: a login name of 1 to 32 characters");
+      check.Fail(absl::StrCat("users[", i, "].os_user"),
+                 "required: a login name of 1 to 32 characters");
     } else if (!logins.insert(user.os_user()).second) {
-      check.Fail({{"users", i}, {"os_user"}},
+      check.Fail(absl::StrCat("users[", i, "].os_user"),
                  absl::StrCat("\"", user.os_user(), "\" is listed twice"));
     }
     if (user.role() == v1::NODE_ROLE_UNSPECIFIED || !v1::NodeRole_IsValid(user.role())) {
       check.Fail(
-          {{"users", i}, {"role"}},
+          absl::StrCat("users[", i, "].role"),
           "required: NODE_ROLE_FOCAL_POINT, NODE_ROLE_CASE_WORKER or NODE_ROLE_INVESTIGATOR");
     }
     has_focal_point |= user.role() == v1::NODE_ROLE_FOCAL_POINT;
     for (int p = 0; p < user.permissions_size(); ++p) {
       if (user.permissions(p) == v1::NODE_PERMISSION_UNSPECIFIED) {
-        check.Fail({{"users", i}, {"permissions", p}},
+        check.Fail(absl::StrCat("users[", i, "].permissions[", p, "]"),
                    "NODE_PERMISSION_ALERTS or NODE_PERMISSION_BULLETINS");
       }
     }
-    if (user.officer().size() > 120) check.Fail({{"users", i}, {"officer"}}, "at most 120 bytes");
+    if (user.officer().size() > 120)
+      check.Fail(absl::StrCat("users[", i, "].officer"), "at most 120 bytes");
   }
   if (!config.users().empty() && !has_focal_point) {
-    check.Fail({{"users"}}, "one user must have role NODE_ROLE_FOCAL_POINT");
+    check.Fail("users", "one user must have role NODE_ROLE_FOCAL_POINT");
   }
   if (!config.language().empty() && config.language() != "es" && config.language() != "en") {
-    check.Fail({{"language"}}, absl::StrCat("\"", config.language(), "\": use \"es\" or \"en\""));
+    check.Fail("language", absl::StrCat("\"", config.language(), "\": use \"es\" or \"en\""));
   }
   if (!config.time_zone().empty()) {
     absl::TimeZone zone;
     if (!absl::LoadTimeZone(config.time_zone(), &zone)) {
-      check.Fail({{"time_zone"}},
+      check.Fail("time_zone",
                  absl::StrCat("\"", config.time_zone(),
                               "\" is not a known IANA time zone, e.g. \"America/Guatemala\""));
     }
   }
-  if (config.organisation().size() > 200) check.Fail({{"organisation"}}, "at most 200 bytes");
-  if (config.unit().size() > 200) check.Fail({{"unit"}}, "at most 200 bytes");
+  if (config.organisation().size() > 200) check.Fail("organisation", "at most 200 bytes");
+  if (config.unit().size() > 200) check.Fail("unit", "at most 200 bytes");
   const v1::OutboxPolicy& outbox = config.outbox();
   if (outbox.initial_backoff_ms() != 0 && outbox.max_backoff_ms() != 0 &&
       outbox.initial_backoff_ms() > outbox.max_backoff_ms()) {
-    check.Fail({{"outbox"}, {"initial_backoff_ms"}}, "must not exceed max_backoff_ms");
+    check.Fail("outbox.initial_backoff_ms", "must not exceed max_backoff_ms");
   }
   if (outbox.max_backoff_ms() > 24 * 3600 * 1000u) {
-    check.Fail({{"outbox"}, {"max_backoff_ms"}}, "at most one day");
+    check.Fail("outbox.max_backoff_ms", "at most one day");
   }
-  if (config.max_clock_skew_s() > 3600) check.Fail({{"max_clock_skew_s"}}, "at most 3600");
+  if (config.max_clock_skew_s() > 3600) check.Fail("max_clock_skew_s", "at most 3600");
 }
 
 void FillDefaults(absl::string_view base_dir, v1::NodeConfig& config) {
-  auto resolve = [&](std::string* path) { *path = Resolve(base_dir, *path); };
+  auto resolve = [&](std::string* path) { *path = ResolveConfigPath(base_dir, *path); };
   resolve(config.mutable_data_dir());
   resolve(config.mutable_hub()->mutable_root_certificate());
   resolve(config.mutable_hub()->mutable_certificate());
@@ -276,17 +189,9 @@ absl::StatusOr<v1::NodeUser> FindUser(const v1::NodeConfig& config, absl::string
 
 absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view text, absl::string_view file_name,
                                                absl::string_view base_dir) {
-  Collector collector{std::string(file_name)};
-  TextFormat::ParseInfoTree tree;
-  TextFormat::Parser parser;
-  parser.RecordErrorsTo(&collector);
-  parser.WriteLocationsTo(&tree);
   v1::NodeConfig config;
-  if (!parser.ParseFromString(std::string(text), &config)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid node configuration:\n  ", absl::StrJoin(collector.errors(), "\n  ")));
-  }
-  Checker check(std::string(file_name), &tree);
+  ASSIGN_OR_RETURN(TextConfig check,
+                   TextConfig::Parse(text, file_name, kWhat, kMaxConfigFileSize, &config));
   CheckConfig(config, check);
   RETURN_IF_ERROR(check.Result());
   FillDefaults(base_dir, config);
@@ -294,16 +199,8 @@ absl::StatusOr<v1::NodeConfig> ParseNodeConfig(absl::string_view text, absl::str
 }
 
 absl::StatusOr<v1::NodeConfig> LoadNodeConfig(absl::string_view path) {
-  absl::StatusOr<std::string> text = ReadFile(path, kMaxConfigFileSize);
-  if (!text.ok()) {
-    return absl::Status(text.status().code(), absl::StrCat("cannot read the node configuration: ",
-                                                           text.status().message()));
-  }
-  std::string base_dir = ".";
-  size_t slash = path.rfind('/');
-  if (slash != absl::string_view::npos) base_dir = std::string(path.substr(0, slash));
-  if (slash == 0) base_dir = "/";
-  return ParseNodeConfig(*text, path, base_dir);
+  ASSIGN_OR_RETURN(ConfigFile file, ReadConfigFile(path, kMaxConfigFileSize, kWhat));
+  return ParseNodeConfig(file.text, file.name, file.base_dir);
 }
 
 }  // namespace enlace::node

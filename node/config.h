@@ -4,9 +4,10 @@
 //
 // Every problem is INVALID_ARGUMENT with one line per problem, each naming the file, the line
 // and the field: "node.conf:7: hub.address: missing port (expected host:port)". Syntax errors
-// and unknown keys are reported by the protobuf parser with their line and column. After a
-// successful load, defaults are filled in and relative paths are resolved against the file's
-// folder, so the rest of the node never sees an empty or relative setting.
+// and unknown keys are reported by the protobuf parser with their line and column (the shared
+// loader, proto/text_config.h). After a successful load, defaults are filled in and relative
+// paths are resolved against the file's folder, so the rest of the node never sees an empty or
+// relative setting.
 #ifndef ENLACE_NODE_CONFIG_H_
 #define ENLACE_NODE_CONFIG_H_
 
