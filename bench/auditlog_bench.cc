@@ -18,7 +18,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -30,6 +29,7 @@
 #include "auditlog/testing/log_db.h"
 #include "auditor/export.h"
 #include "auditor/verify.h"
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "crypto/hash.h"
 #include "rocksdb/db.h"
@@ -373,46 +373,12 @@ BENCHMARK(BM_Sha256OfEntries)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_VerifierRootFromEntries)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_VerifyExport)->Unit(benchmark::kMillisecond);
 
-// Prints as usual and keeps, per benchmark, its items or bytes per second and its real time per
-// iteration (µs), for the ratios.
-class RecordingReporter : public benchmark::ConsoleReporter {
- public:
-  struct Result {
-    double rate = 0;     // items/s or bytes/s (per CPU second)
-    double real_us = 0;  // per iteration
-    double cpu_us = 0;   // per iteration
-  };
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
-      Result& r = results_[run.benchmark_name()];
-      for (const char* counter : {"items_per_second", "bytes_per_second"}) {
-        auto it = run.counters.find(counter);
-        if (it != run.counters.end()) r.rate = it->second.value;
-      }
-      const double to_us = run.time_unit == benchmark::kMillisecond  ? 1000.0
-                           : run.time_unit == benchmark::kNanosecond ? 0.001
-                                                                     : 1.0;
-      r.real_us = run.GetAdjustedRealTime() * to_us;
-      r.cpu_us = run.GetAdjustedCPUTime() * to_us;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-  const Result* Find(const std::string& name) const {
-    auto it = results_.find(name);
-    return it == results_.end() ? nullptr : &it->second;
-  }
-
- private:
-  std::map<std::string, Result> results_;
-};
-
 // Rates are per CPU second; latencies are compared on CPU time (the machine is shared, so wall
 // time also counts waiting for other processes), with the wall-time ratio in parentheses.
-void PrintRatio(const RecordingReporter& r, const std::string& what, const std::string& num,
+void PrintRatio(const bench::RecordingReporter& r, const std::string& what, const std::string& num,
                 const std::string& den, bool rates, const char* target) {
-  const RecordingReporter::Result* a = r.Find(num);
-  const RecordingReporter::Result* b = r.Find(den);
+  const bench::Measured* a = r.Find(num);
+  const bench::Measured* b = r.Find(den);
   if (a == nullptr || b == nullptr) return;
   if (rates) {
     std::printf("%-58s %8.3f %s\n", what.c_str(), a->rate / b->rate, target);
@@ -426,11 +392,8 @@ void PrintRatio(const RecordingReporter& r, const std::string& what, const std::
 }  // namespace enlace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  enlace::RecordingReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
+  enlace::bench::RecordingReporter reporter;
+  if (!enlace::bench::RunBenchmarks(&argc, argv, &reporter)) return 1;
   std::printf("\nratios (same run):\n");
   for (const char* batch : {"1", "100", "1000"}) {
     enlace::PrintRatio(reporter,

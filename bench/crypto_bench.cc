@@ -12,11 +12,11 @@
 // small AEADs of the wraps, hashing, protobuf, allocation). Target: <= 1.3. Compare ratios
 // only: the machine is shared and Debian's libbenchmark is a debug build. The ratio uses CPU time.
 #include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "crypto/aead.h"
 #include "crypto/envelope.h"
@@ -234,51 +234,30 @@ BENCHMARK(BM_ComponentHkdfExpand)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ComponentHpkeSetupBaseSender)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ComponentX25519PublicKeyFromRaw)->Unit(benchmark::kMicrosecond);
 
-// Prints as usual and keeps each benchmark's CPU time per iteration (µs) for the ratio: CPU time,
-// because on a shared machine wall time also counts the time spent waiting for other processes.
-class RecordingReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
-        micros_[run.benchmark_name()] = run.GetAdjustedCPUTime();
-      }
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-  const std::map<std::string, double>& micros() const { return micros_; }
-
- private:
-  std::map<std::string, double> micros_;
-};
-
 }  // namespace
 }  // namespace enlace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  enlace::RecordingReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
+  enlace::bench::RecordingReporter reporter;
+  if (!enlace::bench::RunBenchmarks(&argc, argv, &reporter)) return 1;
 
-  const auto& t = reporter.micros();
   const char* needed[] = {"BM_Seal/bytes:1000/recipients:11", "BM_PrimitiveX25519Keygen",
                           "BM_PrimitiveX25519Derive", "BM_PrimitiveEd25519Sign",
                           "BM_PrimitiveAes256Gcm1Kb"};
-  for (const char* name : needed) {
-    if (t.count(name) == 0) {
-      std::printf("ratio not computed: %s did not run\n", name);
+  double t[5];
+  for (int i = 0; i < 5; ++i) {
+    const enlace::bench::Measured* m = reporter.Find(needed[i]);
+    if (m == nullptr) {
+      std::printf("ratio not computed: %s did not run\n", needed[i]);
       return 0;
     }
+    t[i] = m->cpu_us;
   }
-  const double seal = t.at(needed[0]);
-  const double primitives =
-      11 * (t.at(needed[1]) + t.at(needed[2])) + t.at(needed[3]) + t.at(needed[4]);
+  const double primitives = 11 * (t[1] + t[2]) + t[3] + t[4];
   std::printf(
-      "CPU time: seal(1 KB, 11 recipients) = %.1f us; sum of its primitives = 11 * (%.1f + %.1f) + %.1f + "
-      "%.1f = %.1f us\nratio seal / primitives = %.3f (target <= 1.3)\n",
-      seal, t.at(needed[1]), t.at(needed[2]), t.at(needed[3]), t.at(needed[4]), primitives,
-      seal / primitives);
+      "CPU time: seal(1 KB, 11 recipients) = %.1f us; sum of its primitives = "
+      "11 * (%.1f + %.1f) + %.1f + %.1f = %.1f us\nratio seal / primitives = %.3f (target <= "
+      "1.3)\n",
+      t[0], t[1], t[2], t[3], t[4], primitives, t[0] / primitives);
   return 0;
 }
