@@ -42,6 +42,13 @@ absl::Status WithReason(absl::Status status, absl::string_view reason) {
   return status;
 }
 
+// The protocol limits a streamed envelope is checked against, head and whole.
+EnvelopeLimits StreamedEnvelopeLimits(const HubLimits& limits) {
+  EnvelopeLimits envelope_limits;
+  envelope_limits.max_envelope_size = limits.max_streamed_envelope_bytes;
+  return envelope_limits;
+}
+
 // Waits for a callback-style result.
 template <typename T>
 class Waiter {
@@ -453,11 +460,11 @@ absl::StatusOr<std::unique_ptr<Exchange::Upload>> Exchange::BeginUpload(
   };
   absl::Status caller_ok = CheckCaller(caller, certificate_sha256);
   if (!caller_ok.ok()) return refuse(WithReason(caller_ok, "caller_not_admitted"));
-  if (head.payload_size() == 0 || head.payload_size() > kMaxPayloadSize) {
-    return refuse(Refusal(absl::StatusCode::kInvalidArgument, "malformed_envelope",
-                          absl::StrCat("payload_size is ", head.payload_size(),
-                                       "; SubmitStream takes 1 to ", kMaxPayloadSize, " bytes")));
-  }
+  // The head's structure and announced payload size now (which also bounds the size arithmetic
+  // below); the signature once the payload is in (VerifyEnvelopeHead in Finish).
+  absl::StatusOr<v1::Header> claimed = ReadUnverifiedHeadHeader(
+      state->head, head.payload_size(), StreamedEnvelopeLimits(options_.limits));
+  if (!claimed.ok()) return refuse(WithReason(claimed.status(), "malformed_envelope"));
   // The canonical serialization: header field, payload tag and length, payload, then wraps and
   // signature (hub_service.proto, "Envelope bytes").
   v1::Envelope header_only;
@@ -482,16 +489,7 @@ absl::StatusOr<std::unique_ptr<Exchange::Upload>> Exchange::BeginUpload(
                                        " bytes; SubmitStream takes at most ",
                                        options_.limits.max_streamed_envelope_bytes)));
   }
-  // Only the claimed header now, for the checks that need no payload: VerifyEnvelopeHead checks
-  // the whole structure and the signature once the payload is in.
-  v1::Header claimed;
-  if (head.header().empty() || head.header().size() > kMaxHeaderSize ||
-      !claimed.ParseFromString(head.header())) {
-    return refuse(Refusal(
-        absl::StatusCode::kInvalidArgument, "malformed_envelope",
-        absl::StrCat("the head's header is not a Header of 1..", kMaxHeaderSize, " bytes")));
-  }
-  absl::StatusOr<CheckedHeader> checked = CheckHeader(caller, std::move(claimed));
+  absl::StatusOr<CheckedHeader> checked = CheckHeader(caller, *std::move(claimed));
   if (!checked.ok()) return refuse(checked.status());
   absl::Status room = CheckQuotas(checked->header, state->envelope_size);
   if (!room.ok()) return refuse(room);
@@ -589,10 +587,9 @@ void Exchange::Upload::Finish(SubmitCallback done) {
     fail(payload_hash.ok() ? envelope_hash.status() : payload_hash.status());
     return;
   }
-  EnvelopeLimits limits;
-  limits.max_envelope_size = hub->options_.limits.max_streamed_envelope_bytes;
-  absl::StatusOr<VerifiedHeader> verified = VerifyEnvelopeHead(
-      state_->head, state_->payload_size, *payload_hash, *state_->sender_key, limits);
+  absl::StatusOr<VerifiedHeader> verified =
+      VerifyEnvelopeHead(state_->head, state_->payload_size, *payload_hash, *state_->sender_key,
+                         StreamedEnvelopeLimits(hub->options_.limits));
   if (!verified.ok()) {
     fail(WithReason(verified.status(), "bad_signature"));
     return;

@@ -3,6 +3,7 @@
 // in tests/hub/.
 #include "hub/exchange.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -501,6 +502,50 @@ TEST_F(ExchangeTest, AnUploadThatDoesNotVerifyOrIsAbandonedLeavesNothingBehind) 
       EXPECT_THAT(hub_->ReadChunk(blob, i), StatusIs(absl::StatusCode::kNotFound, _));
     }
   }
+}
+
+// The head of a streamed envelope is checked like a whole envelope's (crypto's
+// ReadUnverifiedHeadHeader) before any payload is accepted; only the signature waits for it.
+TEST_F(ExchangeTest, AMalformedStreamedHeadIsRefusedBeforeAnyPayload) {
+  OpenHub();
+  const v1::Envelope envelope =
+      Seal("node/MX", {"node/GT"}, v1::KIND_DOCUMENT, std::string(kChunkSize, 'c'));
+  v1::EnvelopeHead good;
+  good.set_header(envelope.header());
+  *good.mutable_wraps() = envelope.wraps();
+  good.set_signature(envelope.signature());
+  good.set_payload_size(envelope.payload().size());
+  const Bytes& certificate = net_->participant("node/MX").certificate_sha256;
+  struct Case {
+    const char* name;
+    std::function<void(v1::EnvelopeHead&)> change;
+    const char* error;
+  };
+  const std::vector<Case> cases = {
+      {"no wraps", [](v1::EnvelopeHead& h) { h.clear_wraps(); }, "has 0 wraps for 1 recipients"},
+      {"empty payload", [](v1::EnvelopeHead& h) { h.set_payload_size(0); },
+       "is not a padding bucket"},
+      {"odd payload size", [](v1::EnvelopeHead& h) { h.set_payload_size(h.payload_size() + 1); },
+       "is not a padding bucket"},
+      {"huge payload", [](v1::EnvelopeHead& h) { h.set_payload_size(uint64_t{1} << 62); },
+       "the limit is"},
+      {"garbled header", [](v1::EnvelopeHead& h) { h.set_header("\xff\xff"); },
+       "header: is not a valid Header"},
+      {"short signature", [](v1::EnvelopeHead& h) { h.mutable_signature()->pop_back(); },
+       "signature: must be 64 bytes"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    v1::EnvelopeHead head = good;
+    c.change(head);
+    absl::StatusOr<std::unique_ptr<Exchange::Upload>> upload =
+        hub_->BeginUpload(Id("node/MX"), certificate, head);
+    EXPECT_THAT(upload, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.error)));
+    EXPECT_EQ(RefusalReason(upload.status()), "malformed_envelope");
+  }
+  // The unchanged head is accepted (and then abandoned).
+  EXPECT_OK(hub_->BeginUpload(Id("node/MX"), certificate, good).status());
+  EXPECT_TRUE(Mailbox("node/GT").empty());
 }
 
 TEST_F(ExchangeTest, AnInclusionProofComesWithTheReceiptOnceATreeHeadCoversIt) {
