@@ -19,6 +19,8 @@ PACKAGES=(
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-cryptography openssl dpkg-dev
   systemd
   procps
+  # the demo: RocksDB's ldb reads the hub's store back (deploy/demo/scan_hub_store.py)
+  rocksdb-tools
 )
 
 check_only=0
