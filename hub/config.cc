@@ -106,6 +106,12 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text, absl::strin
   Range(checks, config.retention_days(), 1, 3650, "retention_days");
   Range(checks, config.max_merge_delay_ms(), 10, 3600 * 1000, "max_merge_delay_ms");
   Range(checks, config.shutdown_grace_ms(), 1, 600 * 1000, "shutdown_grace_ms");
+  // A checkpoint inside the database's folder would be lost when a restore replaces it.
+  const std::string data_dir = ResolveConfigPath(base_dir, config.data_dir());
+  const std::string backup_dir = ResolveConfigPath(base_dir, config.backup_dir());
+  checks.Require(backup_dir.empty() || (backup_dir != data_dir &&
+                                        !absl::StartsWith(backup_dir, absl::StrCat(data_dir, "/"))),
+                 "backup_dir", "must be outside data_dir (a restore replaces data_dir)");
   const std::string& level = config.log_level();
   checks.Require(level.empty() || level == "debug" || level == "info" || level == "warning" ||
                      level == "error",
@@ -120,6 +126,7 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text, absl::strin
   ResolveKeyFile(base_dir, config.mutable_log_key());
   config.set_directory_file(ResolveConfigPath(base_dir, config.directory_file()));
   config.set_ready_file(ResolveConfigPath(base_dir, config.ready_file()));
+  config.set_backup_dir(ResolveConfigPath(base_dir, config.backup_dir()));
   return config;
 }
 
@@ -154,6 +161,7 @@ absl::StatusOr<HubSetup> PrepareHub(const v1::HubConfig& config, absl::Time now)
 
   ExchangeOptions& exchange = options.exchange;
   exchange.store.path = config.data_dir();
+  exchange.backup_dir = config.backup_dir();
   if (!config.directory_file().empty()) {
     absl::StatusOr<std::string> directory =
         ReadFile(config.directory_file(), kMaxSignedDirectorySize);

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -34,6 +35,21 @@ TEST(HubConfigTest, AMinimalFileGetsItsPathsResolved) {
   EXPECT_EQ(config.log_key().path(), "/srv/hub/log-key.pem");
   EXPECT_EQ(config.log_key().passphrase_file(), "");
   EXPECT_EQ(config.directory_file(), "/srv/hub/current.pb");
+}
+
+TEST(HubConfigTest, BackupDirIsResolvedAndMustBeOutsideTheDataDir) {
+  ASSERT_OK_AND_ASSIGN(
+      v1::HubConfig config,
+      ParseHubConfig(std::string(kMinimal) + "backup_dir: \"backups\"\n", "hub.conf", "/srv/hub"));
+  EXPECT_EQ(config.backup_dir(), "/srv/hub/backups");
+  // A restore replaces data_dir: a checkpoint inside it would go with it.
+  for (const char* inside : {"data/backups", "/srv/hub/data", "data"}) {
+    EXPECT_THAT(ParseHubConfig(absl::StrCat(kMinimal, "backup_dir: \"", inside, "\"\n"), "hub.conf",
+                               "/srv/hub"),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("hub.conf:11: backup_dir: must be outside data_dir")))
+        << inside;
+  }
 }
 
 TEST(HubConfigTest, AnUnknownKeyOrASyntaxErrorNamesItsLine) {
