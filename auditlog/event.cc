@@ -29,8 +29,10 @@ enum Tag : uint8_t {
   kDirectoryVersion = 12,
   kKeyId = 13,
   kReason = 14,
+  kAckedAt = 15,
+  kAckSignature = 16,
 };
-constexpr uint8_t kLastTag = kReason;
+constexpr uint8_t kLastTag = kAckSignature;
 
 enum class Form { kU32, kU64, kText, kFixed };
 
@@ -57,6 +59,8 @@ const FieldSpec& Spec(uint8_t tag) {
       {"directory_version", Form::kU64, 0},
       {"key_id", Form::kFixed, 16},
       {"reason_code", Form::kText, 0},
+      {"acked_at_ms", Form::kU64, 0},
+      {"ack_signature", Form::kFixed, 64},
   };
   return kSpecs[tag];
 }
@@ -171,8 +175,14 @@ absl::Status ValidateEvent(const AuditEvent& event) {
       return Require(event.envelope_size() > 0, event, "envelope_size");
     case v1::AUDIT_EVENT_REJECTED:
       return Require(!event.reason_code().empty(), event, "reason_code");
-    case v1::AUDIT_EVENT_DELIVERED:
     case v1::AUDIT_EVENT_ACKNOWLEDGED:
+      // Everything the recipient signed, so the log alone (with the directory) proves the ack.
+      RETURN_IF_ERROR(Require(!event.header_hash().empty(), event, "header_hash"));
+      RETURN_IF_ERROR(Require(!event.key_id().empty(), event, "key_id (the signing key)"));
+      RETURN_IF_ERROR(Require(event.acked_at_ms() > 0, event, "acked_at_ms"));
+      RETURN_IF_ERROR(Require(!event.ack_signature().empty(), event, "ack_signature"));
+      [[fallthrough]];
+    case v1::AUDIT_EVENT_DELIVERED:
     case v1::AUDIT_EVENT_EXPIRED:
       RETURN_IF_ERROR(Require(!event.message_id().empty(), event, "message_id"));
       RETURN_IF_ERROR(Require(!event.sender_id().empty(), event, "sender_id"));
@@ -209,6 +219,8 @@ absl::StatusOr<Bytes> EncodeLeaf(const AuditEvent& event) {
   RETURN_IF_ERROR(w.Unsigned(kDirectoryVersion, event.directory_version()));
   RETURN_IF_ERROR(w.Fixed(kKeyId, event.key_id()));
   RETURN_IF_ERROR(w.Text(kReason, event.reason_code()));
+  RETURN_IF_ERROR(w.Int(kAckedAt, event.acked_at_ms()));
+  RETURN_IF_ERROR(w.Fixed(kAckSignature, event.ack_signature()));
   Bytes leaf = w.Take();
   if (leaf.size() > kMaxLeafSize) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -278,7 +290,7 @@ absl::Status WalkLeaf(
                                    ? static_cast<uint64_t>(std::numeric_limits<int32_t>::max())
                                    : std::numeric_limits<uint64_t>::max();
         if (number == 0 || number > limit ||
-            (tag == kHubTime && number > static_cast<uint64_t>(INT64_MAX))) {
+            ((tag == kHubTime || tag == kAckedAt) && number > static_cast<uint64_t>(INT64_MAX))) {
           return error(
               absl::StrCat(": value ", number, " is out of range or a default written out"));
         }
@@ -357,8 +369,14 @@ absl::StatusOr<AuditEvent> DecodeLeaf(absl::string_view leaf) {
       case kKeyId:
         event.set_key_id(std::string(value));
         break;
-      default:  // kReason
+      case kReason:
         event.set_reason_code(std::string(value));
+        break;
+      case kAckedAt:
+        event.set_acked_at_ms(static_cast<int64_t>(number));
+        break;
+      default:  // kAckSignature
+        event.set_ack_signature(std::string(value));
         break;
     }
   }));

@@ -2,12 +2,13 @@
 //
 // Grammar (docs/audit-log.md, "Leaf encoding", is the reference):
 //   leaf   = version field*            version = 0x01
-//   field  = tag:u8 length:u16be value  tags are AuditEvent's field numbers (1..14)
+//   field  = tag:u8 length:u16be value  tags are AuditEvent's field numbers (1..16)
 // Fields appear in strictly increasing tag order, except recipients (tag 6), which repeat
 // consecutively in header order. A field whose value is the proto default (0, empty) is absent.
-// Integers: type, message_kind, priority u32be; hub_time_ms, envelope_size, directory_version
-// u64be. Text fields (actor, subject, sender, recipient, reason) are 1..128 printable ASCII bytes
-// without spaces (0x21..0x7e). message_id and key_id are 16 bytes, header_hash 32.
+// Integers: type, message_kind, priority u32be; hub_time_ms, envelope_size, directory_version,
+// acked_at_ms u64be. Text fields (actor, subject, sender, recipient, reason) are 1..128 printable
+// ASCII bytes without spaces (0x21..0x7e). message_id and key_id are 16 bytes, header_hash 32,
+// ack_signature 64.
 // Anything else (unknown tags, wrong lengths, wrong order, trailing bytes, default values
 // written out) is refused, so every event has exactly one encoding.
 #ifndef ENLACE_AUDITLOG_EVENT_H_

@@ -14,8 +14,11 @@
 #include "auditor/verify.h"
 #include "base/bytes.h"
 #include "base/files.h"
+#include "base/status_macros.h"
 #include "base/time.h"
 #include "crypto/key_files.h"
+#include "identity/directory.h"
+#include "identity/x509.h"
 #include "net/tls.h"
 #include "nlohmann/json.hpp"
 
@@ -47,6 +50,50 @@ absl::StatusOr<std::optional<Ed25519PublicKey>> ParseLogKey(const std::string& t
     return absl::InvalidArgumentError(absl::StrCat(text, ": ", key.status().message()));
   }
   return *std::move(key);
+}
+
+// --directory FILE --root-cert ROOT: the network's signed directory, to check acknowledgements.
+struct DirectoryFlags {
+  std::string file;
+  std::string root_cert;
+
+  void AddTo(CLI::App* command) {
+    CLI::Option* directory = command->add_option(
+        "--directory", file,
+        "Also check every acknowledgement's signature against this signed directory (a "
+        "SignedDirectory file as the operator publishes it, e.g. enlace-admin's "
+        "directory/current.pb); needs --root-cert");
+    CLI::Option* root = command->add_option(
+        "--root-cert", root_cert, "The network's root certificate (PEM), to verify --directory");
+    directory->check(CLI::ExistingFile)->needs(root);
+    root->check(CLI::ExistingFile)->needs(directory);
+  }
+};
+
+// The directory of --directory, verified against --root-cert now; nullopt without the flags.
+absl::StatusOr<std::optional<Directory>> LoadDirectory(const DirectoryFlags& flags) {
+  if (flags.file.empty()) return std::nullopt;
+  ASSIGN_OR_RETURN(std::string root_pem, ReadFile(flags.root_cert, 1 << 20));
+  absl::StatusOr<Certificate> root = Certificate::FromPem(root_pem);
+  if (!root.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--root-cert ", flags.root_cert, ": ", root.status().message()));
+  }
+  ASSIGN_OR_RETURN(std::string signed_directory, ReadFile(flags.file, kMaxSignedDirectorySize));
+  absl::StatusOr<Directory> directory = VerifySignedDirectory(signed_directory, *root, absl::Now());
+  if (!directory.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--directory ", flags.file,
+                     " is not a directory signed for this root: ", directory.status().message()));
+  }
+  return *std::move(directory);
+}
+
+nlohmann::ordered_json DivergenceJson(const Divergence& d) {
+  nlohmann::ordered_json out = {
+      {"where", d.where}, {"what", d.what}, {"expected", d.expected}, {"found", d.found}};
+  if (d.entry_index.has_value()) out["entry_index"] = *d.entry_index;
+  return out;
 }
 
 struct FetchFlags {
@@ -117,11 +164,15 @@ int RunFetch(const FetchFlags& flags, std::ostream& out, std::ostream& err) {
   return kAuditOk;
 }
 
-int RunVerify(const std::string& dir, const std::string& log_key_text, bool json, std::ostream& out,
+int RunVerify(const std::string& dir, const std::string& log_key_text,
+              const DirectoryFlags& directory_flags, bool json, std::ostream& out,
               std::ostream& err) {
   absl::StatusOr<std::optional<Ed25519PublicKey>> log_key = ParseLogKey(log_key_text);
   if (!log_key.ok()) return CannotRun(log_key.status(), err);
-  absl::StatusOr<VerifyResult> result = VerifyExport(dir, *log_key);
+  absl::StatusOr<std::optional<Directory>> directory = LoadDirectory(directory_flags);
+  if (!directory.ok()) return CannotRun(directory.status(), err);
+  absl::StatusOr<VerifyResult> result =
+      VerifyExport(dir, *log_key, directory->has_value() ? &**directory : nullptr);
   if (!result.ok()) return CannotRun(result.status(), err);
   if (json) {
     nlohmann::ordered_json summary;
@@ -133,21 +184,37 @@ int RunVerify(const std::string& dir, const std::string& log_key_text, bool json
     if (result->latest_head.has_value()) {
       summary["latest_tree_size"] = result->latest_head->tree_size;
     }
-    if (result->divergence.has_value()) {
-      const Divergence& d = *result->divergence;
-      summary["divergence"] = {
-          {"where", d.where}, {"what", d.what}, {"expected", d.expected}, {"found", d.found}};
-      if (d.entry_index.has_value()) summary["divergence"]["entry_index"] = *d.entry_index;
+    if (result->divergence.has_value()) summary["divergence"] = DivergenceJson(*result->divergence);
+    if (result->acks.has_value()) {
+      const AckCheck& acks = *result->acks;
+      summary["acknowledgements"] = {{"directory_version", (*directory)->version()},
+                                     {"verified", acks.verified},
+                                     {"key_not_listed", acks.key_not_listed},
+                                     {"failed", acks.failed},
+                                     {"failures", nlohmann::ordered_json::array()}};
+      for (const Divergence& d : acks.failures) {
+        summary["acknowledgements"]["failures"].push_back(DivergenceJson(d));
+      }
     }
     out << summary.dump(2) << "\n";
   } else if (result->divergence.has_value()) {
     out << "FAILED: first divergence at " << result->divergence->ToString() << "\n"
         << "(before it, " << result->tree_heads << " tree heads and " << result->covered_entries
         << " entries they cover were verified)\n";
-  } else if (!result->ok()) {
+  } else if (result->uncovered_entries() > 0) {
     out << "INCOMPLETE: entries " << result->covered_entries << ".." << result->entries - 1
         << " are not covered by any saved tree head (an interrupted fetch?): run fetch "
            "again\n";
+  } else if (!result->ok()) {
+    out << "FAILED: " << result->acks->failed
+        << " acknowledgements in the log do not hold (the log "
+        << "itself verified: " << result->entries << " entries, " << result->tree_heads
+        << " tree heads)";
+    if (result->acks->failed > result->acks->failures.size()) {
+      out << "; the first " << result->acks->failures.size() << ":";
+    }
+    out << "\n";
+    for (const Divergence& d : result->acks->failures) out << d.ToString() << "\n";
   } else {
     out << "OK: " << result->entries << " entries and " << result->tree_heads
         << " tree heads of log " << HexEncode(result->log_key->KeyId()) << " verified";
@@ -156,6 +223,9 @@ int RunVerify(const std::string& dir, const std::string& log_key_text, bool json
           << FormatUtc(absl::FromUnixMillis(result->latest_head->timestamp_ms)) << ")";
     }
     out << "\n";
+  }
+  if (!json && result->acks.has_value()) {
+    out << result->acks->Summary() << " (directory version " << (*directory)->version() << ")\n";
   }
   return result->ok() ? kAuditOk : kAuditVerificationFailed;
 }
@@ -170,6 +240,7 @@ struct ReportFlags {
   double immediate_hours = 24;
   double urgent_hours = 72;
   double routine_hours = 14 * 24;
+  DirectoryFlags directory;
 };
 
 int RunReport(const ReportFlags& flags, std::ostream& out, std::ostream& err) {
@@ -195,6 +266,9 @@ int RunReport(const ReportFlags& flags, std::ostream& out, std::ostream& err) {
   options.ack_deadlines.immediate = absl::Hours(flags.immediate_hours);
   options.ack_deadlines.urgent = absl::Hours(flags.urgent_hours);
   options.ack_deadlines.routine = absl::Hours(flags.routine_hours);
+  absl::StatusOr<std::optional<Directory>> directory = LoadDirectory(flags.directory);
+  if (!directory.ok()) return CannotRun(directory.status(), err);
+  if (directory->has_value()) options.directory = &**directory;
   absl::StatusOr<Report> report = BuildReport(flags.dir, options);
   if (!report.ok()) return CannotRun(report.status(), err);
   out << (flags.json ? ReportJson(*report).dump(2) + "\n" : ReportText(*report, options));
@@ -244,6 +318,7 @@ int RunAuditCli(int argc, const char* const* argv, std::ostream& out, std::ostre
 
   std::string verify_dir;
   std::string verify_log_key;
+  DirectoryFlags verify_directory;
   bool verify_json = false;
   CLI::App* verify_cmd = app.add_subcommand(
       "verify",
@@ -252,6 +327,7 @@ int RunAuditCli(int argc, const char* const* argv, std::ostream& out, std::ostre
       "first divergence (where, expected, found). Exit 0 only when everything holds.");
   verify_cmd->add_option("--log-key", verify_log_key,
                          "Also require this log key (64 hex digits or a PEM file)");
+  verify_directory.AddTo(verify_cmd);
   verify_cmd->add_flag("--json", verify_json, "Machine-readable output");
   verify_cmd->add_option("DIR", verify_dir, "Export directory")
       ->required()
@@ -273,6 +349,7 @@ int RunAuditCli(int argc, const char* const* argv, std::ostream& out, std::ostre
                          "When deadlines are judged (default: the latest tree head's time)");
   report_cmd->add_option("--lang", report.lang, "Language: es (default) or en")
       ->check(CLI::IsMember({"es", "en"}));
+  report.directory.AddTo(report_cmd);
   report_cmd->add_flag("--json", report.json, "Machine-readable output (JSON)");
   report_cmd
       ->add_option("--deadline-immediate", report.immediate_hours,
@@ -294,7 +371,9 @@ int RunAuditCli(int argc, const char* const* argv, std::ostream& out, std::ostre
     return code == 0 ? kAuditOk : kAuditCannotRun;
   }
   if (fetch_cmd->parsed()) return RunFetch(fetch, out, err);
-  if (verify_cmd->parsed()) return RunVerify(verify_dir, verify_log_key, verify_json, out, err);
+  if (verify_cmd->parsed()) {
+    return RunVerify(verify_dir, verify_log_key, verify_directory, verify_json, out, err);
+  }
   return RunReport(report, out, err);
 }
 

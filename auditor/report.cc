@@ -191,17 +191,23 @@ absl::StatusOr<Report> BuildReport(absl::string_view dir, const ReportOptions& o
                                                    ") must be before --to (", FormatUtc(options.to),
                                                    ")"));
   }
-  ASSIGN_OR_RETURN(VerifyResult verified, VerifyExport(dir));
+  ASSIGN_OR_RETURN(VerifyResult verified, VerifyExport(dir, std::nullopt, options.directory));
   Report report;
   report.verified = verified.ok();
   if (verified.divergence.has_value()) {
     report.verification = verified.divergence->ToString();
-  } else if (!verified.ok()) {
+  } else if (verified.uncovered_entries() > 0) {
     report.verification =
         absl::StrCat(verified.uncovered_entries(), " entries are not covered by a saved tree head");
   } else {
     report.verification =
         absl::StrCat(verified.entries, " entries, ", verified.tree_heads, " tree heads");
+  }
+  if (verified.acks.has_value()) {
+    absl::StrAppend(&report.verification, "; ", verified.acks->Summary());
+    if (!verified.acks->failures.empty()) {
+      absl::StrAppend(&report.verification, "; first: ", verified.acks->failures[0].ToString());
+    }
   }
   if (verified.log_key.has_value()) report.log_id = verified.log_key->KeyId();
   report.covered_entries = verified.covered_entries;

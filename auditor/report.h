@@ -19,6 +19,7 @@
 #include "base/bytes.h"
 #include "domain/labels.h"
 #include "enlace/v1/audit.pb.h"
+#include "identity/directory.h"
 #include "nlohmann/json.hpp"
 
 namespace enlace::auditor {
@@ -39,10 +40,12 @@ struct ReportOptions {
   std::optional<absl::Time> as_of;
   domain::Language language = domain::Language::kSpanish;
   AckDeadlines ack_deadlines;
+  // The network's verified directory (not owned), to check the signed acknowledgements too.
+  const Directory* directory = nullptr;
 };
 
 struct Report {
-  bool verified = false;     // the export verified completely
+  bool verified = false;     // the export verified completely (and its acknowledgements)
   std::string verification;  // what VerifyExport found, in one line
   Bytes log_id;
   uint64_t covered_entries = 0;  // entries the report could use

@@ -1,10 +1,14 @@
 #include "auditor/report.h"
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "auditor/testing/export_fixture.h"
+#include "base/env.h"
 #include "base/time.h"
+#include "crypto/signing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -17,6 +21,7 @@ using ::enlace::auditor::testing::AuditToolPath;
 using ::enlace::auditor::testing::ExportFixture;
 using ::enlace::auditor::testing::RunProgram;
 using ::enlace::auditor::testing::RunResult;
+using ::enlace::auditor::testing::SignedAck;
 using ::enlace::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -56,8 +61,20 @@ v1::AuditEvent ForRecipient(absl::Duration offset, v1::AuditEventType type, char
 
 class ReportTest : public ExportFixture {
  protected:
+  // `recipient`'s signed acknowledgement of message `id`, logged at kT0 + offset.
+  v1::AuditEvent Acknowledged(absl::Duration offset, char id, const std::string& sender,
+                              const std::string& recipient) {
+    v1::AuditEvent e = SignedAck(*recipient_key_, recipient, std::string(16, id),
+                                 absl::ToUnixMillis(kT0 + offset));
+    e.set_hub_time_ms(absl::ToUnixMillis(kT0 + offset));
+    e.set_sender_id(sender);
+    return e;
+  }
+
   void SetUp() override {
     ExportFixture::SetUp();
+    ASSERT_OK_AND_ASSIGN(Ed25519PrivateKey key, Ed25519PrivateKey::Generate(RandomSource::Real()));
+    recipient_key_.emplace(std::move(key));
     v1::AuditEvent enrolled = At(absl::ZeroDuration(), v1::AUDIT_EVENT_ENROLLED, "admin/ana");
     enrolled.set_subject_id("node/PA");
     v1::AuditEvent rejected = At(absl::Hours(5), v1::AUDIT_EVENT_REJECTED, "node/SV");
@@ -67,11 +84,11 @@ class ReportTest : public ExportFixture {
         Submitted(absl::Hours(1), 'A', "node/MX", {"node/GT"}, v1::KIND_VICTIM_REFERRAL,
                   v1::PRIORITY_IMMEDIATE),
         ForRecipient(absl::Minutes(65), v1::AUDIT_EVENT_DELIVERED, 'A', "node/MX", "node/GT"),
-        ForRecipient(absl::Hours(2), v1::AUDIT_EVENT_ACKNOWLEDGED, 'A', "node/MX", "node/GT"),
+        Acknowledged(absl::Hours(2), 'A', "node/MX", "node/GT"),
         Submitted(absl::Hours(3), 'B', "node/US", {"node/GT", "node/HN", "node/SV"},
                   v1::KIND_SMUGGLING_ALERT, v1::PRIORITY_URGENT),
         ForRecipient(absl::Minutes(181), v1::AUDIT_EVENT_DELIVERED, 'B', "node/US", "node/GT"),
-        ForRecipient(absl::Minutes(190), v1::AUDIT_EVENT_ACKNOWLEDGED, 'B', "node/US", "node/GT"),
+        Acknowledged(absl::Minutes(190), 'B', "node/US", "node/GT"),
         ForRecipient(absl::Hours(4), v1::AUDIT_EVENT_DELIVERED, 'B', "node/US", "node/HN"),
         rejected,
         // Outside the period: not counted.
@@ -87,6 +104,7 @@ class ReportTest : public ExportFixture {
     options_.as_of = kT0 + absl::Hours(24 * 10);
   }
 
+  std::optional<Ed25519PrivateKey> recipient_key_;
   std::string export_;
   ReportOptions options_;
 };

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "auditlog/acknowledgement.h"
 #include "auditlog/event.h"
 #include "auditor/export.h"
 #include "base/status_macros.h"
@@ -24,6 +25,29 @@ Divergence AtEntry(uint64_t index, std::string what, std::string expected = "",
                     std::move(found), index};
 }
 
+// Checks the acknowledgement `leaf` carries, if it is an ACKNOWLEDGED event, into `acks`.
+absl::Status CheckAcknowledgement(uint64_t index, absl::string_view leaf,
+                                  const Directory& directory, AckCheck* acks) {
+  ASSIGN_OR_RETURN(v1::AuditEvent event, auditlog::DecodeLeaf(leaf));
+  if (event.type() != v1::AUDIT_EVENT_ACKNOWLEDGED) return absl::OkStatus();
+  const absl::Status status = auditlog::VerifyAcknowledgement(event, directory);
+  if (status.ok()) {
+    ++acks->verified;
+  } else if (absl::IsNotFound(status)) {
+    ++acks->key_not_listed;
+  } else {
+    ++acks->failed;
+    if (acks->failures.size() < kMaxAckFailuresKept) {
+      acks->failures.push_back(
+          AtEntry(index, absl::StrCat("the acknowledgement does not hold: ", status.message()),
+                  "an acknowledgement signed by its recipient's key, valid at its time",
+                  absl::StrCat(absl::StatusCodeToString(status.code()),
+                               " against directory version ", directory.version())));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string Divergence::ToString() const {
@@ -33,9 +57,17 @@ std::string Divergence::ToString() const {
   return out;
 }
 
+std::string AckCheck::Summary() const {
+  std::string out = absl::StrCat("acknowledgements: ", verified, " verified, ", key_not_listed,
+                                 " not checked (key not in the directory), ", failed, " failed");
+  return out;
+}
+
 absl::StatusOr<VerifyResult> VerifyExport(absl::string_view dir,
-                                          const std::optional<Ed25519PublicKey>& expected_key) {
+                                          const std::optional<Ed25519PublicKey>& expected_key,
+                                          const Directory* directory) {
   VerifyResult result;
+  if (directory != nullptr) result.acks.emplace();
   auto fail = [&result](Divergence divergence) -> absl::StatusOr<VerifyResult> {
     result.divergence = std::move(divergence);
     return std::move(result);
@@ -145,6 +177,9 @@ absl::StatusOr<VerifyResult> VerifyExport(absl::string_view dir,
     if (!canonical.ok()) {
       return fail(
           AtEntry(index, absl::StrCat("not a canonical audit event: ", canonical.message())));
+    }
+    if (directory != nullptr) {
+      RETURN_IF_ERROR(CheckAcknowledgement(index, entry.leaf, *directory, &*result.acks));
     }
     RETURN_IF_ERROR(range.Append(leaf_hash, hasher));
     result.entries = range.size();

@@ -9,20 +9,30 @@
 //
 // The FIRST thing that does not hold, in log order, is reported precisely (where, what,
 // expected, found); nothing after it is trusted.
+//
+// Given the network's directory, every ACKNOWLEDGED entry's signed acknowledgement is also
+// checked (auditlog/acknowledgement.h): a bad one does not stop the pass (the log itself is
+// intact, and a signed head holding a forged acknowledgement is evidence against the hub), but
+// the export no longer verifies.
 #ifndef ENLACE_AUDITOR_VERIFY_H_
 #define ENLACE_AUDITOR_VERIFY_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "auditlog/merkle.h"
 #include "auditlog/tree_head.h"
 #include "crypto/signing.h"
+#include "identity/directory.h"
 
 namespace enlace::auditor {
+
+// At most this many acknowledgement failures are kept with their details (all are counted).
+inline constexpr size_t kMaxAckFailuresKept = 100;
 
 struct Divergence {
   std::string where;  // "entry 41", "tree head 3 (size 120)", "log.json", ...
@@ -32,6 +42,23 @@ struct Divergence {
   std::optional<uint64_t> entry_index;  // for divergences at an entry
 
   std::string ToString() const;
+};
+
+// What the signed acknowledgements of the ACKNOWLEDGED entries came to, checked against a
+// directory.
+struct AckCheck {
+  uint64_t verified = 0;
+  // The directory does not list the recipient or the key (keys leave the directory a while
+  // after they end, so a newer directory cannot check old acknowledgements): not checked, and
+  // not a failure.
+  uint64_t key_not_listed = 0;
+  // Acknowledgements that do not hold (a signature that does not verify, a key not valid when it
+  // signed, fields missing): how many, and the first kMaxAckFailuresKept at "entry i".
+  uint64_t failed = 0;
+  std::vector<Divergence> failures;
+
+  // "acknowledgements: V verified, N not checked (key not in the directory), F failed".
+  std::string Summary() const;
 };
 
 struct VerifyResult {
@@ -52,17 +79,26 @@ struct VerifyResult {
   // The largest size among the saved heads, good or not: what fetch may not rewrite.
   uint64_t saved_size = 0;
 
+  // Set iff a directory was given: the acknowledgements of the entries read.
+  std::optional<AckCheck> acks;
+
   // Entries past the latest good head (an interrupted fetch), not verified by any signature.
   uint64_t uncovered_entries() const { return entries - covered_entries; }
-  // Everything holds and every entry is covered by a signed head.
-  bool ok() const { return !divergence.has_value() && uncovered_entries() == 0; }
+  // Everything holds, every entry is covered by a signed head and no acknowledgement failed.
+  bool ok() const {
+    return !divergence.has_value() && uncovered_entries() == 0 &&
+           (!acks.has_value() || acks->failed == 0);
+  }
 };
 
 // Verifies the export in `dir`. `expected_key`, when given, must be the key pinned in log.json.
-// Integrity findings are in the result; the status is an error only when the directory cannot
-// be read at all (e.g. permissions).
+// `directory` (not owned; may be null), when given, is the network's verified directory to check
+// acknowledgements with (decoding every entry, which costs more). Integrity findings are in the
+// result; the status is an error only when the directory cannot be read at all (e.g.
+// permissions).
 absl::StatusOr<VerifyResult> VerifyExport(
-    absl::string_view dir, const std::optional<Ed25519PublicKey>& expected_key = std::nullopt);
+    absl::string_view dir, const std::optional<Ed25519PublicKey>& expected_key = std::nullopt,
+    const Directory* directory = nullptr);
 
 }  // namespace enlace::auditor
 

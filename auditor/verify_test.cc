@@ -8,9 +8,12 @@
 
 #include "auditlog/event.h"
 #include "auditor/export.h"
+#include "auditor/report.h"
 #include "auditor/testing/export_fixture.h"
+#include "base/env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "identity/directory.h"
 #include "tests/testing/status_matchers.h"
 
 namespace enlace::auditor {
@@ -21,11 +24,15 @@ using ::enlace::auditor::testing::AuditToolPath;
 using ::enlace::auditor::testing::CopyDirectory;
 using ::enlace::auditor::testing::ExportFixture;
 using ::enlace::auditor::testing::LeafHashOf;
+using ::enlace::auditor::testing::NodeDirectory;
 using ::enlace::auditor::testing::ReadHashes;
 using ::enlace::auditor::testing::ReadRecords;
 using ::enlace::auditor::testing::ReadText;
 using ::enlace::auditor::testing::RunProgram;
 using ::enlace::auditor::testing::RunResult;
+using ::enlace::auditor::testing::SignedAck;
+using ::enlace::auditor::testing::SignedTestDirectory;
+using ::enlace::auditor::testing::SignTestDirectory;
 using ::enlace::auditor::testing::WriteHashes;
 using ::enlace::auditor::testing::WriteRecords;
 using ::enlace::auditor::testing::WriteText;
@@ -255,6 +262,118 @@ TEST_F(VerifyTest, AWrongExpectedKeyIsAFailureAndBadFlagsCannotRun) {
   const RunResult empty = RunProgram({AuditToolPath(), "verify", dir_.path()});
   EXPECT_EQ(empty.exit_code, 1);
   EXPECT_THAT(empty.output, HasSubstr("not an export directory"));
+}
+
+// With the directory, every acknowledgement in the log is checked: a forged one is reported at
+// its entry while the pass goes on, one whose key the directory no longer lists is only counted.
+TEST_F(VerifyTest, AcknowledgementsAreCheckedAgainstTheDirectory) {
+  ASSERT_OK_AND_ASSIGN(Ed25519PrivateKey gt, Ed25519PrivateKey::Generate(RandomSource::Real()));
+  ASSERT_OK_AND_ASSIGN(Ed25519PrivateKey hn, Ed25519PrivateKey::Generate(RandomSource::Real()));
+  ASSERT_OK_AND_ASSIGN(Ed25519PrivateKey gone, Ed25519PrivateKey::Generate(RandomSource::Real()));
+  const int64_t t = absl::ToUnixMillis(clock_.Now());
+  // The hub's forgery: Guatemala's key named, but the signature is Honduras's.
+  v1::AuditEvent forged = SignedAck(hn, "node/GT", std::string(16, 'b'), t);
+  forged.set_key_id(gt.public_key().KeyId());
+  ASSERT_OK(log_->Append({SignedAck(gt, "node/GT", std::string(16, 'a'), t),  // entry 40
+                          forged,                                             // 41
+                          SignedAck(hn, "node/HN", std::string(16, 'c'), t),  // 42
+                          SignedAck(gone, "node/HN", std::string(16, 'd'), t)},
+                         rocksdb::WriteOptions())
+                .status());
+  GrowTo(50);
+  const std::string dir = dir_.Sub("acks");
+  ASSERT_OK(FetchInto(dir).status());
+  ASSERT_OK_AND_ASSIGN(
+      Directory directory,
+      Directory::FromProto(NodeDirectory(
+          {{"node/GT", gt.public_key()}, {"node/HN", hn.public_key()}}, clock_.Now())));
+
+  ASSERT_OK_AND_ASSIGN(VerifyResult without, VerifyExport(dir));
+  EXPECT_TRUE(without.ok());
+  EXPECT_FALSE(without.acks.has_value());
+
+  ASSERT_OK_AND_ASSIGN(VerifyResult result, VerifyExport(dir, std::nullopt, &directory));
+  EXPECT_FALSE(result.divergence.has_value());
+  EXPECT_EQ(result.covered_entries, 50u);  // the pass went on past the forgery
+  ASSERT_TRUE(result.acks.has_value());
+  EXPECT_EQ(result.acks->verified, 2u);
+  EXPECT_EQ(result.acks->key_not_listed, 1u);
+  EXPECT_EQ(result.acks->failed, 1u);
+  ASSERT_EQ(result.acks->failures.size(), 1u);
+  EXPECT_THAT(result.acks->failures[0].entry_index, Optional(41u));
+  EXPECT_THAT(result.acks->failures[0].what, HasSubstr("does not verify with its key"));
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.acks->Summary(),
+            "acknowledgements: 2 verified, 1 not checked (key not in the directory), 1 failed");
+
+  // The report says so too, and does not call the export verified.
+  ReportOptions options;
+  options.from = clock_.Now() - absl::Hours(1);
+  options.to = clock_.Now() + absl::Hours(1);
+  options.directory = &directory;
+  ASSERT_OK_AND_ASSIGN(Report report, BuildReport(dir, options));
+  EXPECT_FALSE(report.verified);
+  EXPECT_THAT(report.verification, HasSubstr("1 failed; first: entry 41"));
+  options.directory = nullptr;
+  ASSERT_OK_AND_ASSIGN(Report unchecked, BuildReport(dir, options));
+  EXPECT_TRUE(unchecked.verified) << unchecked.verification;
+}
+
+// enlace-audit verify --directory FILE --root-cert ROOT: the operator's signed directory,
+// verified against the root, then every acknowledgement against it.
+TEST_F(VerifyTest, TheCommandLineChecksAcknowledgementsWithASignedDirectory) {
+  ASSERT_OK_AND_ASSIGN(Ed25519PrivateKey gt, Ed25519PrivateKey::Generate(RandomSource::Real()));
+  const int64_t t = absl::ToUnixMillis(clock_.Now());
+  ASSERT_OK(
+      log_->Append({SignedAck(gt, "node/GT", std::string(16, 'a'), t)}, rocksdb::WriteOptions())
+          .status());
+  GrowTo(45);
+  const std::string dir = dir_.Sub("acks");
+  ASSERT_OK(FetchInto(dir).status());
+  ASSERT_OK_AND_ASSIGN(
+      SignedTestDirectory network,
+      SignTestDirectory(NodeDirectory({{"node/GT", gt.public_key()}}, clock_.Now())));
+  const std::string directory = dir_.Sub("directory.pb");
+  const std::string root = dir_.Sub("root.pem");
+  WriteText(directory, network.signed_directory);
+  WriteText(root, network.root_pem);
+
+  RunResult run =
+      RunProgram({AuditToolPath(), "verify", "--directory", directory, "--root-cert", root, dir});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("OK: 45 entries"));
+  EXPECT_THAT(run.output, HasSubstr("acknowledgements: 1 verified, 0 not checked (key not in the "
+                                    "directory), 0 failed (directory version 1)"));
+  run = RunProgram(
+      {AuditToolPath(), "verify", "--json", "--directory", directory, "--root-cert", root, dir});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("\"verified\": 1"));
+
+  // The acknowledgement's bytes changed in the export and its hash re-recorded: the entry no
+  // longer produces the signed root, which verify reports first.
+  std::vector<Bytes> records = ReadRecords(dir);
+  records[40][records[40].size() - 1] ^= 1;  // the last byte of its signature
+  std::vector<Bytes> hashes = ReadHashes(dir);
+  hashes[40] = LeafHashOf(records[40]);
+  WriteRecords(dir, records);
+  WriteHashes(dir, hashes);
+  run = RunProgram({AuditToolPath(), "verify", "--directory", directory, "--root-cert", root, dir});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("FAILED: first divergence at tree head 1 (size 45)"));
+  EXPECT_THAT(run.output, HasSubstr("acknowledgements: 0 verified, 0 not checked (key not in the "
+                                    "directory), 1 failed"));
+
+  // A directory not signed for this root, or given without a root, cannot be used.
+  ASSERT_OK_AND_ASSIGN(
+      SignedTestDirectory other,
+      SignTestDirectory(NodeDirectory({{"node/GT", gt.public_key()}}, clock_.Now())));
+  WriteText(root, other.root_pem);
+  run = RunProgram({AuditToolPath(), "verify", "--directory", directory, "--root-cert", root, dir});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("is not a directory signed for this root"));
+  run = RunProgram({AuditToolPath(), "verify", "--directory", directory, dir});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("--directory requires --root-cert"));
 }
 
 }  // namespace

@@ -502,7 +502,11 @@ absl::Status Exchange::AckOp::Stage(Exchange& hub, Batch& batch) {
   }
   v1::AuditEvent event = MessageEvent(v1::AUDIT_EVENT_ACKNOWLEDGED, recipient_, *message, id,
                                       {recipient_}, batch.now_ms);
+  // The recipient's signed acknowledgement, verified in Ack(), goes into the log whole, so the
+  // log and the directory alone prove it (auditlog/acknowledgement.h).
   event.set_key_id(request_.key_id());
+  event.set_acked_at_ms(request_.acked_at_ms());
+  event.set_ack_signature(request_.signature());
   RETURN_IF_ERROR(auditlog::ValidateEvent(event));
   std::optional<v1::AuditEvent> purged;
   if (unsettled_others == 0) {

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "auditlog/acknowledgement.h"
 #include "auditlog/event.h"
 #include "auditlog/verifier.h"
 #include "crypto/envelope.h"
@@ -287,6 +288,12 @@ TEST_F(ExchangeTest, DeliveryAndAcknowledgementsAreLoggedAndTheLastOnePurges) {
   EXPECT_OK(net_->participant("node/GT").signing_key.public_key().Verify(
       AckSigningInput(receipt.message_id(), receipt.header_hash(), "node/GT", proof.acked_at_ms()),
       proof.signature()));
+  // So can anyone holding the log and the directory: the entry carries the signed ack whole.
+  const v1::AuditEvent& logged = events[before + 1];
+  EXPECT_EQ(logged.acked_at_ms(), proof.acked_at_ms());
+  EXPECT_EQ(logged.ack_signature(), proof.signature());
+  EXPECT_EQ(logged.header_hash(), receipt.header_hash());
+  EXPECT_OK(auditlog::VerifyAcknowledgement(logged, *hub_->directory()));
 
   ASSERT_OK(Ack("node/HN", SignedAck("node/HN", receipt)).status());
   events = Events();

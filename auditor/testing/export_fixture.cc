@@ -11,7 +11,13 @@
 #include "auditor/export.h"
 #include "auditor/testing/in_process_hub.h"
 #include "base/bytes.h"
+#include "base/env.h"
+#include "base/status_macros.h"
+#include "crypto/receipts.h"
 #include "gtest/gtest.h"
+#include "identity/directory.h"
+#include "identity/pki.h"
+#include "net/testing/test_pki.h"
 
 namespace enlace::auditor::testing {
 
@@ -27,10 +33,7 @@ std::vector<Bytes> ReadRecords(const std::string& dir) {
 
 void WriteRecords(const std::string& dir, const std::vector<Bytes>& records) {
   std::string data;
-  for (const Bytes& r : records) {
-    AppendUint32(static_cast<uint32_t>(r.size()), &data);
-    data += r;
-  }
+  for (const Bytes& r : records) AppendLengthPrefixed(r, &data);
   WriteText(ExportPath(dir, kEntriesFile), data);
 }
 
@@ -91,6 +94,61 @@ RunResult RunProgram(const std::vector<std::string>& argv) {
 }
 
 std::string AuditToolPath() { return std::string(ENLACE_BINARY_DIR) + "/bin/enlace-audit"; }
+
+v1::AuditEvent SignedAck(const Ed25519PrivateKey& key, const std::string& recipient,
+                         const Bytes& message_id, int64_t acked_at_ms) {
+  v1::AuditEvent e;
+  e.set_type(v1::AUDIT_EVENT_ACKNOWLEDGED);
+  e.set_hub_time_ms(acked_at_ms + 500);
+  e.set_actor_id(recipient);
+  e.set_sender_id("node/MX");
+  e.add_recipient_ids(recipient);
+  e.set_message_kind(v1::KIND_VICTIM_REFERRAL);
+  e.set_message_id(message_id);
+  e.set_header_hash(std::string(32, '\x22'));
+  e.set_envelope_size(1532);
+  e.set_key_id(key.public_key().KeyId());
+  e.set_acked_at_ms(acked_at_ms);
+  absl::StatusOr<Bytes> signature =
+      key.Sign(AckSigningInput(message_id, e.header_hash(), recipient, acked_at_ms));
+  EXPECT_TRUE(signature.ok()) << signature.status();
+  e.set_ack_signature(signature.value_or(""));
+  return e;
+}
+
+v1::Directory NodeDirectory(const std::vector<std::pair<std::string, Ed25519PublicKey>>& nodes,
+                            absl::Time at) {
+  v1::Directory directory;
+  directory.set_version(1);
+  directory.set_network_name("Test");
+  for (const auto& [id, key] : nodes) {
+    directory.add_countries(id.substr(id.find('/') + 1));
+    v1::DirectoryParticipant* p = directory.add_participants();
+    p->set_id(id);
+    p->set_role(v1::PARTICIPANT_ROLE_NODE);
+    p->set_status(v1::PARTICIPANT_STATUS_ACTIVE);
+    v1::DirectoryKey* k = p->add_signing_keys();
+    k->set_key_id(key.KeyId());
+    k->set_public_key(key.raw());
+    k->set_not_before_ms(absl::ToUnixMillis(at - absl::Hours(24 * 365)));
+    k->set_not_after_ms(absl::ToUnixMillis(at + absl::Hours(24 * 365)));
+  }
+  return directory;
+}
+
+absl::StatusOr<SignedTestDirectory> SignTestDirectory(v1::Directory directory) {
+  const absl::Time now = absl::Now();
+  ASSIGN_OR_RETURN(enlace::testing::TestPki pki, enlace::testing::TestPki::Create(now));
+  ASSIGN_OR_RETURN(Ed25519PrivateKey signer, Ed25519PrivateKey::Generate(RandomSource::Real()));
+  ASSIGN_OR_RETURN(
+      Certificate signer_certificate,
+      pki.ca().Issue(DirectorySignerProfile(now - absl::Hours(24), now + absl::Hours(24 * 30)),
+                     signer.public_key().SpkiDer(), RandomSource::Real()));
+  directory.set_issued_at_ms(absl::ToUnixMillis(now));
+  ASSIGN_OR_RETURN(v1::SignedDirectory signed_directory,
+                   SignDirectory(directory, signer, signer_certificate));
+  return SignedTestDirectory{pki.root_pem(), signed_directory.SerializeAsString()};
+}
 
 absl::StatusOr<FetchResult> ExportFixture::FetchInto(const std::string& dir) {
   absl::StatusOr<ParticipantId> auditor = ParticipantId::Parse("auditor/ines");

@@ -5,12 +5,17 @@
 #define ENLACE_AUDITOR_TESTING_EXPORT_FIXTURE_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "auditlog/testing/log_fixture.h"
 #include "auditor/fetch.h"
 #include "base/bytes.h"
+#include "crypto/signing.h"
+#include "enlace/v1/audit.pb.h"
+#include "enlace/v1/directory.pb.h"
 
 namespace enlace::auditor::testing {
 
@@ -36,6 +41,24 @@ struct RunResult {
 RunResult RunProgram(const std::vector<std::string>& argv);
 // build/bin/enlace-audit
 std::string AuditToolPath();
+
+// `recipient`'s acknowledgement of message `message_id` (sent by node/MX) at `acked_at_ms`,
+// signed with `key`, as the hub logs it.
+v1::AuditEvent SignedAck(const Ed25519PrivateKey& key, const std::string& recipient,
+                         const Bytes& message_id, int64_t acked_at_ms);
+
+// A directory (version 1) listing each (id, signing key) as an active node whose key is valid
+// from a year before `at` to a year after.
+v1::Directory NodeDirectory(const std::vector<std::pair<std::string, Ed25519PublicKey>>& nodes,
+                            absl::Time at);
+
+// `directory` as the operator publishes it: issued now and signed by a directory signer that a
+// root made now certifies (real time, since enlace-audit checks the signer at its own clock).
+struct SignedTestDirectory {
+  std::string root_pem;
+  Bytes signed_directory;  // a serialized v1::SignedDirectory
+};
+absl::StatusOr<SignedTestDirectory> SignTestDirectory(v1::Directory directory);
 
 class ExportFixture : public auditlog::testing::LogFixture {
  protected:

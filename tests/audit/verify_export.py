@@ -5,10 +5,16 @@ Uses only the Python standard library (hashlib; Ed25519 verification is the RFC 
 reference algorithm in pure Python). It shares no code with enlace: if it agrees with
 `enlace-audit verify`, the documented formats are precise enough for an outside auditor.
 
-    /usr/bin/python3 verify_export.py DIR
+    /usr/bin/python3 verify_export.py DIR [--directory SIGNED_DIRECTORY]
 
 Prints "OK: ..." and exits 0 when every check holds, else prints "FAILED: <where>: <what>" for
 the first problem found and exits 1.
+
+With --directory (a serialized enlace.v1.SignedDirectory, as the operator publishes it), every
+ACKNOWLEDGED entry's signed acknowledgement is also checked against the recipient's signing keys
+in it (docs/audit-log.md section 1). This script does NOT check the directory's own signature
+and certificate chain (X.509 path validation is beyond the standard library): give it a
+directory you trust, e.g. one `enlace-audit verify --directory FILE --root-cert ROOT` accepted.
 """
 import hashlib
 import json
@@ -125,8 +131,10 @@ LEAF_FIELDS = {
     4: ("subject_id", "text"), 5: ("sender_id", "text"), 6: ("recipient_ids", "text"),
     7: ("message_kind", "u32"), 8: ("priority", "u32"), 9: ("message_id", 16),
     10: ("header_hash", 32), 11: ("envelope_size", "u64"), 12: ("directory_version", "u64"),
-    13: ("key_id", 16), 14: ("reason_code", "text"),
+    13: ("key_id", 16), 14: ("reason_code", "text"), 15: ("acked_at_ms", "u64"),
+    16: ("ack_signature", 64),
 }
+TIME_TAGS = (2, 15)  # int64 times: at most 2**63 - 1
 
 
 def decode_leaf(leaf):
@@ -147,7 +155,7 @@ def decode_leaf(leaf):
         if form in ("u32", "u64"):
             width = 4 if form == "u32" else 8
             number = int.from_bytes(value, "big")
-            limit = 2**31 - 1 if form == "u32" else 2**63 - 1 if tag == 2 else 2**64 - 1
+            limit = 2**31 - 1 if form == "u32" else 2**63 - 1 if tag in TIME_TAGS else 2**64 - 1
             if length != width or number == 0 or number > limit:
                 raise ValueError("%s at byte %d is not a canonical integer" % (name, at))
             event[name] = number
@@ -190,7 +198,106 @@ class Failure(Exception):
     pass
 
 
-def verify(directory):
+# --- The directory (directory.proto) and signed acknowledgements --------------------------------
+
+def _varint(data, at):
+    value, shift = 0, 0
+    while True:
+        if at >= len(data) or shift > 63:
+            raise ValueError("protobuf varint cut short or too long")
+        byte = data[at]
+        value |= (byte & 0x7F) << shift
+        at, shift = at + 1, shift + 7
+        if not byte & 0x80:
+            return value, at
+
+
+def proto_fields(data):
+    """The (field number, value) pairs of a protobuf message: ints for varints, bytes else."""
+    fields, at = [], 0
+    while at < len(data):
+        key, at = _varint(data, at)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, at = _varint(data, at)
+        elif wire == 2:
+            length, at = _varint(data, at)
+            value = data[at:at + length]
+            if len(value) != length:
+                raise ValueError("protobuf field %d cut short" % number)
+            at += length
+        elif wire in (1, 5):
+            width = 8 if wire == 1 else 4
+            value, at = data[at:at + width], at + width
+        else:
+            raise ValueError("protobuf wire type %d is not used by directory.proto" % wire)
+        fields.append((number, value))
+    return fields
+
+
+def _int64(value):
+    return value - 2**64 if value >= 2**63 else value
+
+
+def read_directory(path):
+    """Signing keys and revocations of the Directory inside a SignedDirectory file."""
+    with open(path, "rb") as f:
+        data = f.read(4 << 20)
+    inner = [v for n, v in proto_fields(data) if n == 1]
+    if len(inner) != 1:
+        raise ValueError("%s is not a SignedDirectory" % path)
+    directory = {"version": 0, "keys": {}, "revoked": {}}
+    for number, value in proto_fields(inner[0]):
+        if number == 1:
+            directory["version"] = value
+        elif number == 5:  # DirectoryParticipant
+            fields = proto_fields(value)
+            pid = b"".join(v for n, v in fields if n == 1).decode("ascii")
+            for n, key in fields:
+                if n != 7:  # signing_keys
+                    continue
+                k = dict(proto_fields(key))
+                directory["keys"][(pid, k.get(1, b""))] = (
+                    k.get(2, b""), _int64(k.get(3, 0)), _int64(k.get(4, 0)))
+        elif number == 6:  # Revocation: participant_id (1) or key_id (2), revoked_at_ms (4)
+            r = dict(proto_fields(value))
+            target = r.get(1, r.get(2))
+            at = _int64(r.get(4, 0))
+            if target is not None:
+                directory["revoked"][target] = min(at, directory["revoked"].get(target, at))
+    return directory
+
+
+def check_ack(event, directory):
+    """"verified", or "unlisted" if the directory does not list the recipient's key; raises
+    ValueError saying why the acknowledgement does not hold otherwise."""
+    needed = ("message_id", "header_hash", "key_id", "acked_at_ms", "ack_signature")
+    missing = [name for name in needed if name not in event]
+    if missing or len(event["recipient_ids"]) != 1:
+        raise ValueError("the acknowledgement lacks %s" % (", ".join(missing) or "its recipient"))
+    recipient = event["recipient_ids"][0]
+    if event.get("actor_id") != recipient:
+        raise ValueError("the acknowledgement's actor is not its recipient")
+    key = directory["keys"].get((recipient, bytes.fromhex(event["key_id"])))
+    if key is None:
+        return "unlisted"
+    public, not_before, not_after = key
+    at = event["acked_at_ms"]
+    revoked = [directory["revoked"][t] for t in (recipient.encode(), bytes.fromhex(event["key_id"]))
+               if t in directory["revoked"]]
+    if not not_before <= at < not_after or any(r <= at for r in revoked):
+        raise ValueError("key %s of %s was not valid at acked_at_ms %d"
+                         % (event["key_id"], recipient, at))
+    signed = signing_input(b"enlace/v1/ack", [
+        bytes.fromhex(event["message_id"]), bytes.fromhex(event["header_hash"]),
+        recipient.encode(), struct.pack(">Q", at)])
+    if not ed25519_verify(public, signed, bytes.fromhex(event["ack_signature"])):
+        raise ValueError("the acknowledgement signature does not verify with key %s of %s"
+                         % (event["key_id"], recipient))
+    return "verified"
+
+
+def verify(directory, network_directory=None):
     def path(name):
         return os.path.join(directory, name)
 
@@ -229,6 +336,9 @@ def verify(directory):
                           % (where, root.hex(), head["root_hash"]))
 
     stack, at, index, next_head, kinds = [], 0, 0, 0, {}
+    # Acknowledgement failures do not stop the pass (the log itself is intact); the first is
+    # reported at the end, as enlace-audit does.
+    acks = {"verified": 0, "unlisted": 0, "first_failure": None}
     while True:
         while next_head < len(heads) and heads[next_head]["tree_size"] <= index:
             check_head(next_head + 1, heads[next_head],
@@ -251,6 +361,12 @@ def verify(directory):
         except ValueError as e:
             raise Failure("entry %d: %s" % (index, e))
         kinds[event["type"]] = kinds.get(event["type"], 0) + 1
+        if network_directory is not None and event["type"] == 12:
+            try:
+                acks[check_ack(event, network_directory)] += 1
+            except ValueError as e:
+                if acks["first_failure"] is None:
+                    acks["first_failure"] = "entry %d: %s" % (index, e)
         append(stack, h)
         at, index = at + 4 + length, index + 1
     if len(recorded) != 32 * index:
@@ -262,15 +378,22 @@ def verify(directory):
     if heads and heads[-1]["tree_size"] != index:
         raise Failure("entries %d..%d are not covered by a saved tree head"
                       % (heads[-1]["tree_size"], index - 1))
-    return index, len(heads), kinds
+    if acks["first_failure"] is not None:
+        raise Failure(acks["first_failure"])
+    return index, len(heads), kinds, acks
 
 
 def main(argv):
-    if len(argv) != 2:
-        print("usage: verify_export.py DIR", file=sys.stderr)
+    if len(argv) not in (2, 4) or (len(argv) == 4 and argv[2] != "--directory"):
+        print("usage: verify_export.py DIR [--directory SIGNED_DIRECTORY]", file=sys.stderr)
         return 2
     try:
-        entries, heads, kinds = verify(argv[1])
+        network_directory = read_directory(argv[3]) if len(argv) == 4 else None
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        print("cannot read the directory: %s" % e, file=sys.stderr)
+        return 2
+    try:
+        entries, heads, kinds, acks = verify(argv[1], network_directory)
     except Failure as e:
         print("FAILED: %s" % e)
         return 1
@@ -279,6 +402,9 @@ def main(argv):
         return 1
     types = ", ".join("type %d: %d" % (t, n) for t, n in sorted(kinds.items()))
     print("OK: %d entries, %d tree heads (%s)" % (entries, heads, types))
+    if network_directory is not None:
+        print("acknowledgements: %d verified, %d not checked (key not in directory version %d)"
+              % (acks["verified"], acks["unlisted"], network_directory["version"]))
     return 0
 
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "auditlog/acknowledgement.h"
 #include "auditlog/event.h"
 #include "base/files.h"
 #include "crypto/envelope.h"
@@ -19,6 +20,7 @@
 #include "enlace/v1/auditlog_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "identity/directory.h"
 #include "net/status.h"
 #include "tests/hub/hub_fixture.h"
 #include "tests/testing/status_matchers.h"
@@ -302,6 +304,10 @@ TEST_F(HubProcessTest, APythonClientSubmitsSubscribesAndAcknowledges) {
   EXPECT_EQ(event.type(), v1::AUDIT_EVENT_ACKNOWLEDGED);
   EXPECT_EQ(event.actor_id(), "node/GT");
   EXPECT_EQ(event.message_id(), ReadUnverifiedHeader(envelope)->message_id());
+  // The entry holds the Python client's signed acknowledgement whole: the log and the directory
+  // alone prove it.
+  ASSERT_OK_AND_ASSIGN(Directory directory, Directory::FromProto(net_->BaseDirectory(1)));
+  EXPECT_OK(auditlog::VerifyAcknowledgement(event, directory));
   EXPECT_EQ(hub_->StopWith(SIGTERM), 0);
 }
 
