@@ -254,7 +254,7 @@ fill bulletin_secretariat_iom_es_en.json >"$NET_DIR/bulletin.json"
 bulletin_ref=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bulletin"]["bulletin_ref"])' \
   "$NET_DIR/bulletin.json")
 at admin/secretariat send bulletin --file "$NET_DIR/bulletin.json" --to all
-bulletin_at() { net_cli "$1" --json inbox --kind BULLETIN | grep -q "\"$bulletin_ref\""; }
+bulletin_at() { [[ $(net_cli "$1" --json inbox --kind BULLETIN) == *"\"$bulletin_ref\""* ]]; }
 for id in "${NODES[@]}"; do
   [[ $id == admin/secretariat ]] && continue
   net_wait 20 "$id to receive the bulletin" bulletin_at "$id" || fail "$id has no bulletin"
@@ -282,7 +282,7 @@ show "$NET_BIN/enlace-admin" "${NET_ADMIN[@]}" directory push --hub "$NET_HUB_AD
   --bundle "$NET_WS/bundles/admin-secretariat" --bundle-passphrase-file "$NET_DIR/bundle-passphrase"
 at node/BZ request --to GT --subject "Verification" --question "Is this route known?" --deadline 3d
 bz_id=$(ask node/BZ inbox --kind INFO_REQUEST | json 'd["items"][0]["message_id"]')
-refused() { net_item_state node/BZ "$bz_id" | grep -q "ITEM_STATE_FAILED"; }
+refused() { [[ $(net_item_state node/BZ "$bz_id") == ITEM_STATE_FAILED* ]]; }
 net_wait 20 "the hub to refuse Belize's message" refused || fail "Belize's message was not refused"
 at node/BZ inbox --kind INFO_REQUEST
 say "why: $(net_item_state node/BZ "$bz_id" | cut -d' ' -f2-)"
