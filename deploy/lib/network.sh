@@ -53,9 +53,10 @@ net_log_tails() {
   done
 }
 
+# net_fail MESSAGE [LOG...]: the message, then the tails of the logs named (default: all).
 net_fail() {
-  echo "error: $*" >&2
-  net_log_tails
+  echo "error: $1" >&2
+  net_log_tails "${@:2}"
   return 1
 }
 
@@ -155,7 +156,7 @@ net_start_hub() {
     sed -i "s/^listen_address: .*/listen_address: \"127.0.0.1:$port\"/" "$NET_DIR/hub/hub.conf"
   fi
   NET_HUB_ADDRESS=127.0.0.1:$port
-  NET_METRICS_PORT=$metrics
+  export NET_METRICS_PORT=$metrics  # for callers (the demo prints it)
 }
 
 # A node's configuration (docs/user-guide.md, "Configuring the node"): the bundle's files, the
