@@ -148,7 +148,9 @@ NODES=()
 for c in "${COUNTRIES[@]}"; do NODES+=("node/$c"); done
 NODES+=(admin/secretariat observer/IOM)
 EXAMPLES=$ROOT/tests/data/examples
-fill() { python3 "$ROOT/deploy/demo/fill_example.py" "$EXAMPLES/$1" "${@:2}"; }
+# An example of tests/data/examples as if written now, without its attachments (they name files
+# that do not exist).
+fill() { python3 "$ROOT/deploy/demo/fill_example.py" --no-attachments "$EXAMPLES/$1" "${@:2}"; }
 
 echo "${bold}enlace demo${plain}: the CRM liaison officers' network on 127.0.0.1, in $NET_DIR"
 echo "(the commands below run there; [node/MX] names the node whose socket \`enlace\` talks to)"
@@ -238,7 +240,9 @@ for c in CR HN PA; do
 done
 fill legislation_matrix_update_cr.json \
   --set "legislation_matrix_update.request_ref=$request_ref" \
-  --set "legislation_matrix_update.request_deadline=$deadline" >"$NET_DIR/matrix-cr.json"
+  --set "legislation_matrix_update.request_deadline=$deadline" \
+  --set "legislation_matrix_update.entries.2.text=Las víctimas no son sancionadas por delitos cometidos como consecuencia directa de la trata (texto ilustrativo)." \
+  >"$NET_DIR/matrix-cr.json"
 at node/CR send matrix --file "$NET_DIR/matrix-cr.json"
 at node/HN respond "$request_ref" \
   --answer "Honduras: Ley contra la Trata de Personas (Decreto 59-2012) vigente, sin reformas en el periodo"

@@ -6,10 +6,13 @@ refuses dates far in the past or the future, so every RFC 3339 time in the file 
 (now - that instant), and a date of birth by the same number of whole years: every interval
 the validator checks (ages, "not in the future", deadlines ahead) stays exactly as tested.
 
-  fill_example.py EXAMPLE [--now 2026-11-26T14:00:00Z] [--set path=value ...]
+  fill_example.py EXAMPLE [--now 2026-11-26T14:00:00Z] [--set path=value ...] [--no-attachments]
 
---set replaces a field after the shift (dotted path, e.g. info_request.deadline=...; the
-value is parsed as JSON when it is valid JSON, else taken as a string). Prints the JSON.
+--set replaces a field after the shift (dotted path, e.g. info_request.deadline=..., numbers
+index lists: legislation_matrix_update.entries.2.text=...; the
+value is parsed as JSON when it is valid JSON, else taken as a string). --no-attachments drops
+every "attachments" list: the examples describe files (name, size, SHA-256) that do not exist,
+and a node sends an attachment only with its file. Prints the JSON.
 """
 import argparse
 import datetime
@@ -45,17 +48,28 @@ def shift(node, delta, years):
     return node
 
 
+def drop_key(node, name):
+    if isinstance(node, dict):
+        return {k: drop_key(v, name) for k, v in node.items() if k != name}
+    if isinstance(node, list):
+        return [drop_key(item, name) for item in node]
+    return node
+
+
 def set_path(document, path, raw):
     try:
         value = json.loads(raw)
     except ValueError:
         value = raw
-    keys = path.split(".")
+    keys = [int(k) if k.isdigit() else k for k in path.split(".")]
     node = document
     for key in keys[:-1]:
-        if not isinstance(node.get(key), dict):
-            sys.exit(f"fill_example: --set {path}: {key} is not an object in the example")
-        node = node[key]
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            sys.exit(f"fill_example: --set {path}: the example has no {key!r} there")
+        if not isinstance(node, (dict, list)):
+            sys.exit(f"fill_example: --set {path}: {key!r} is not an object or a list")
     node[keys[-1]] = value
 
 
@@ -64,6 +78,7 @@ def main():
     parser.add_argument("example")
     parser.add_argument("--now", help="RFC 3339 UTC (default: the current time)")
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    parser.add_argument("--no-attachments", action="store_true")
     args = parser.parse_args()
     now = (parse_time(args.now) if args.now else
            datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0))
@@ -71,6 +86,8 @@ def main():
     years = round(delta.days / 365.25)
     with open(args.example, encoding="utf-8") as f:
         document = shift(json.load(f), delta, years)
+    if args.no_attachments:
+        document = drop_key(document, "attachments")
     for assignment in args.set:
         path, sep, value = assignment.partition("=")
         if not sep:
