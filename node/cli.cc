@@ -1,7 +1,12 @@
 #include "node/cli.h"
 
+#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,13 +21,16 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "base/files.h"
+#include "base/status_macros.h"
 #include "base/time.h"
+#include "crypto/hash.h"
 #include "domain/content.h"
 #include "domain/issues.h"
 #include "domain/json.h"
 #include "enlace/v1/domain_issues.pb.h"
 #include "enlace/v1/node_service.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "node/attachments.h"
 #include "node/cli_prompts.h"
 #include "node/cli_render.h"
 #include "node/text.h"
@@ -33,6 +41,8 @@ namespace {
 constexpr int kExitRefused = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitUnreachable = 3;
+// Attachment bytes per message of the local API's streams.
+constexpr size_t kPiece = 1 << 20;
 
 // What the parsed command line asks for.
 struct Args {
@@ -43,6 +53,10 @@ struct Args {
   std::string kind;
   std::string file;
   std::vector<std::string> to;
+  std::vector<std::string> attach;
+  // export
+  uint32_t attachment = 0;
+  std::string out;
   // status / respond / request / bulletin / forward
   std::string id;
   std::string step;
@@ -66,6 +80,20 @@ struct Args {
   std::string list_kind;
   uint32_t limit = 100;
 };
+
+absl::Status Errno(absl::string_view what, absl::string_view path) {
+  return absl::FailedPreconditionError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
+}
+
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view path) {
+  while (!data.empty()) {
+    const ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Errno("cannot write", path);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
 
 // A talk with the daemon: one channel, the caller's identity and the view it asked for.
 class Session {
@@ -157,12 +185,123 @@ class Session {
     return (stub_.get()->*method)(&call, request, response);
   }
 
-  int Send(v1::Content content, const std::vector<std::string>& to) {
+  // Sends `content`; with `attachments` (one per reference, in order) through
+  // SendWithAttachments, in pieces of kPiece.
+  int Send(v1::Content content, const std::vector<std::string>& to,
+           const std::vector<Bytes>& attachments = {}) {
     v1::SendRequest request;
     *request.mutable_content() = std::move(content);
     for (const std::string& r : to) request.add_to(r);
     request.set_lang(lang());
-    return Call<v1::SendRequest, v1::SendResponse>(&v1::NodeLocal::Stub::Send, request, PrintSend);
+    if (attachments.empty()) {
+      return Call<v1::SendRequest, v1::SendResponse>(&v1::NodeLocal::Stub::Send, request,
+                                                     PrintSend);
+    }
+    size_t pieces = 0;
+    for (const Bytes& body : attachments) pieces += body.size() / kPiece + 1;
+    grpc::ClientContext call;
+    call.set_deadline(
+        absl::ToChronoTime(absl::Now() + absl::Seconds(120) + absl::Seconds(2 * pieces)));
+    v1::SendResponse response;
+    std::unique_ptr<grpc::ClientWriter<v1::SendPart>> writer =
+        stub_->SendWithAttachments(&call, &response);
+    v1::SendPart first;
+    *first.mutable_request() = std::move(request);
+    bool open = writer->Write(first);
+    for (size_t i = 0; open && i < attachments.size(); ++i) {
+      // At least one piece per attachment, so that each one is announced.
+      for (size_t offset = 0; open && (offset == 0 || offset < attachments[i].size());
+           offset += kPiece) {
+        v1::SendPart part;
+        part.mutable_attachment()->set_index(static_cast<uint32_t>(i));
+        part.mutable_attachment()->set_data(attachments[i].substr(offset, kPiece));
+        open = writer->Write(part);
+      }
+    }
+    if (open) writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    if (!status.ok()) return Fail(status);
+    Print<v1::SendResponse>(response, PrintSend);
+    return 0;
+  }
+
+  // Streams attachment `index` of `message_id` into a new file `out` (mode 0600), checking its
+  // size and SHA-256 against the reference that comes first; nothing is left at `out` unless
+  // they match.
+  int ExportAttachment(const std::string& message_id, uint32_t index, const std::string& out) {
+    struct stat existing;
+    if (lstat(out.c_str(), &existing) == 0) {
+      return FailLocal(NodeError(absl::StatusCode::kAlreadyExists,
+                                 absl::StrCat(out, " ya existe: no se sobrescribe"),
+                                 absl::StrCat(out, " exists: it is not overwritten")));
+    }
+    v1::ExportAttachmentRequest request;
+    request.set_message_id(message_id);
+    request.set_index(index);
+    request.set_lang(lang());
+    grpc::ClientContext call;
+    call.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(600)));
+    std::unique_ptr<grpc::ClientReader<v1::ExportAttachmentPart>> reader =
+        stub_->ExportAttachment(&call, request);
+    const std::string partial = out + ".partial";
+    v1::ExportAttachmentPart part;
+    v1::Attachment attachment;
+    absl::Status written = absl::OkStatus();
+    int fd = -1;
+    absl::StatusOr<Sha256Hasher> hasher = Sha256Hasher::Create();
+    uint64_t size = 0;
+    while (written.ok() && reader->Read(&part)) {
+      if (part.has_attachment() && fd < 0) {
+        attachment = part.attachment();
+        fd = open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) written = Errno("cannot create", partial);
+      } else if (fd < 0 || part.has_attachment()) {
+        written = absl::DataLossError("the node's answer is out of order");
+      } else {
+        size += part.data().size();
+        written = hasher.ok() ? hasher->Update(part.data()) : hasher.status();
+        if (written.ok()) written = WriteAll(fd, part.data(), partial);
+      }
+    }
+    if (!written.ok()) call.TryCancel();
+    grpc::Status status = reader->Finish();
+    if (fd >= 0) {
+      if (written.ok() && fsync(fd) != 0) written = Errno("cannot sync", partial);
+      close(fd);
+    }
+    if (written.ok() && status.ok()) {
+      absl::StatusOr<Sha256Digest> digest = hasher.ok() ? hasher->Finish() : hasher.status();
+      if (!digest.ok()) {
+        written = digest.status();
+      } else if (size != attachment.size_bytes() ||
+                 HexEncode(DigestBytes(*digest)) != attachment.sha256()) {
+        written = NodeError(
+            absl::StatusCode::kDataLoss,
+            absl::StrCat("el adjunto recibido no coincide con su referencia (", size,
+                         " bytes, se esperaban ", attachment.size_bytes(), "); no se guardó"),
+            absl::StrCat("the attachment received does not match its reference (", size,
+                         " bytes, expected ", attachment.size_bytes(), "); nothing was saved"));
+      } else if (rename(partial.c_str(), out.c_str()) != 0) {
+        written = Errno(absl::StrCat("cannot rename ", partial, " to"), out);
+      }
+    }
+    if (!written.ok() || !status.ok()) unlink(partial.c_str());
+    if (!status.ok()) return Fail(status);
+    if (!written.ok()) return FailLocal(written);
+    if (args_.json) {
+      nlohmann::json result{{"message_id", message_id},
+                            {"attachment", index + 1},
+                            {"reference", nlohmann::json::parse(ToJson(attachment))},
+                            {"out", out}};
+      *context_.out << result.dump(2) << "\n";
+    } else {
+      *context_.out << view_.T("Adjunto ", "Attachment ") << index + 1 << " «" << attachment.name()
+                    << "» (" << size
+                    << view_.T(" bytes, SHA-256 comprobado) guardado en ",
+                               " bytes, SHA-256 checked) saved to ")
+                    << out << "\n";
+    }
+    return 0;
   }
 
  private:
@@ -254,6 +393,109 @@ const std::map<std::string, v1::Content::BodyCase>& SendKinds() {
   return *kinds;
 }
 
+// The media type of a file, from its extension (the common office, image and text formats).
+std::string MediaTypeOf(absl::string_view path) {
+  static const auto* types = new std::map<std::string, std::string>{
+      {"pdf", "application/pdf"},
+      {"doc", "application/msword"},
+      {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+      {"xls", "application/vnd.ms-excel"},
+      {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+      {"ppt", "application/vnd.ms-powerpoint"},
+      {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+      {"odt", "application/vnd.oasis.opendocument.text"},
+      {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
+      {"txt", "text/plain"},
+      {"csv", "text/csv"},
+      {"json", "application/json"},
+      {"xml", "application/xml"},
+      {"jpg", "image/jpeg"},
+      {"jpeg", "image/jpeg"},
+      {"png", "image/png"},
+      {"zip", "application/zip"},
+  };
+  const size_t dot = path.rfind('.');
+  if (dot == absl::string_view::npos || path.find('/', dot) != absl::string_view::npos) {
+    return "application/octet-stream";
+  }
+  auto it = types->find(absl::AsciiStrToLower(path.substr(dot + 1)));
+  return it == types->end() ? "application/octet-stream" : it->second;
+}
+
+// The list new attachments of `content` go to (null for kinds whose lists are not at the top of
+// their body, e.g. a matrix update's entries, and kinds without attachments).
+google::protobuf::RepeatedPtrField<v1::Attachment>* AttachmentList(v1::Content& content) {
+  switch (content.body_case()) {
+    case v1::Content::kBulletin:
+      return content.mutable_bulletin()->mutable_attachments();
+    case v1::Content::kDocument:
+      return content.mutable_document()->mutable_attachments();
+    case v1::Content::kInfoRequest:
+      return content.mutable_info_request()->mutable_attachments();
+    case v1::Content::kInfoResponse:
+      return content.mutable_info_response()->mutable_attachments();
+    default:
+      return nullptr;
+  }
+}
+
+// Reads the --attach files and matches them with the content's attachment references: a file
+// with the SHA-256 a reference gives supplies that reference's bytes; any other file is added to
+// the content's attachment list (its name, media type by extension, size and SHA-256). Returns
+// one body per reference, in the content's order (node/attachments.h).
+absl::StatusOr<std::vector<Bytes>> AttachFiles(const std::vector<std::string>& files,
+                                               v1::Content& content) {
+  std::map<std::string, Bytes> by_sha256;
+  for (const std::string& path : files) {
+    absl::StatusOr<Bytes> body = ReadFile(path, kMaxAttachmentBytes);
+    if (!body.ok()) {
+      return NodeError(body.status().code(),
+                       absl::StrCat("adjunto ", path, ": ", body.status().message()),
+                       absl::StrCat("attachment ", path, ": ", body.status().message()));
+    }
+    ASSIGN_OR_RETURN(Sha256Digest digest, Sha256(*body));
+    const std::string sha256 = HexEncode(DigestBytes(digest));
+    bool listed = false;
+    for (const v1::Attachment* ref : AttachmentRefs(content)) listed |= ref->sha256() == sha256;
+    if (!listed) {
+      google::protobuf::RepeatedPtrField<v1::Attachment>* list = AttachmentList(content);
+      if (list == nullptr) {
+        return NodeError(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("este tipo de mensaje lleva solo los adjuntos que su JSON "
+                                      "enumera; ",
+                                      path, " no es ninguno de ellos (SHA-256 ", sha256, ")"),
+                         absl::StrCat("this kind of message carries only the attachments its "
+                                      "JSON lists; ",
+                                      path, " is none of them (SHA-256 ", sha256, ")"));
+      }
+      v1::Attachment* added = list->Add();
+      const size_t slash = path.rfind('/');
+      added->set_name(slash == std::string::npos ? path : path.substr(slash + 1));
+      added->set_media_type(MediaTypeOf(path));
+      added->set_size_bytes(body->size());
+      added->set_sha256(sha256);
+    }
+    by_sha256[sha256] = *std::move(body);
+  }
+  std::vector<Bytes> bodies;
+  const std::vector<const v1::Attachment*> refs = AttachmentRefs(content);
+  for (size_t i = 0; i < refs.size(); ++i) {
+    auto it = by_sha256.find(refs[i]->sha256());
+    if (it == by_sha256.end()) {
+      return NodeError(
+          absl::StatusCode::kInvalidArgument,
+          absl::StrCat("el adjunto ", i + 1, " («", refs[i]->name(),
+                       "») no tiene archivo: dé --attach con el archivo de SHA-256 ",
+                       refs[i]->sha256()),
+          absl::StrCat("attachment ", i + 1, " (\"", refs[i]->name(),
+                       "\") has no file: give --attach with the file whose SHA-256 is ",
+                       refs[i]->sha256()));
+    }
+    bodies.push_back(it->second);
+  }
+  return bodies;
+}
+
 int RunSend(Session& session, const Args& args, const CliContext& context) {
   v1::Content content;
   if (!args.file.empty()) {
@@ -294,7 +536,9 @@ int RunSend(Session& session, const Args& args, const CliContext& context) {
           to.rfind("node/", 0) == 0 ? to.substr(5) : to);
     }
   }
-  return session.Send(std::move(content), args.to);
+  absl::StatusOr<std::vector<Bytes>> attachments = AttachFiles(args.attach, content);
+  if (!attachments.ok()) return session.FailLocal(attachments.status());
+  return session.Send(std::move(content), args.to, *attachments);
 }
 
 int RunStatus(Session& session, const Args& args, const CliContext& context) {
@@ -433,7 +677,9 @@ int RunBulletin(Session& session, const Args& args, const CliContext& context) {
   bulletin.set_tlp(*tlp);
   *bulletin.mutable_published_at() = domain::TimeToProto(context.clock->Now());
   content.set_language(session.lang());
-  return session.Send(std::move(content), args.to);
+  absl::StatusOr<std::vector<Bytes>> attachments = AttachFiles(args.attach, content);
+  if (!attachments.ok()) return session.FailLocal(attachments.status());
+  return session.Send(std::move(content), args.to, *attachments);
 }
 
 void PrintBackup(const v1::BackupResponse& r, const View& view, std::ostream& out) {
@@ -505,6 +751,12 @@ int RunCli(int argc, const char* const* argv, const CliContext& context) {
                    "Recipients: country codes (GT) or participant ids (node/GT, observer/IOM), "
                    "comma-separated, or \"all\"")
       ->delimiter(',');
+  send->add_option("--attach", args.attach,
+                   "A file to send with the message (repeatable; at most 32 MiB in all). A file "
+                   "whose SHA-256 the content's attachments already list gives that one's bytes; "
+                   "any other is added to the content's attachments (document, bulletin, "
+                   "request, response)")
+      ->check(CLI::ExistingFile);
   send->callback([&] { run = [&](Session& s) { return RunSend(s, args, context); }; });
 
   CLI::App* status = Sub(app, "status",
@@ -561,11 +813,10 @@ int RunCli(int argc, const char* const* argv, const CliContext& context) {
   respond->add_option("--handling", args.handling, "Handling code H0, H1 (default), H2 or H3");
   respond->callback([&] { run = [&](Session& s) { return RunRespond(s, args, context); }; });
 
-  CLI::App* bulletin = Sub(app, "bulletin",
-                           "Distribute a bulletin in Spanish and English (use `send bulletin "
-                           "--file` for attachments).",
-                           "Example: enlace bulletin --to all --title-es \"Boletín 2026-03\" "
-                           "--title-en \"Bulletin 2026-03\" --body-es ... --body-en ...");
+  CLI::App* bulletin =
+      Sub(app, "bulletin", "Distribute a bulletin in Spanish and English, with files (--attach).",
+          "Example: enlace bulletin --to all --title-es \"Boletín 2026-03\" "
+          "--title-en \"Bulletin 2026-03\" --body-es ... --body-en ...");
   bulletin->add_option("--to", args.to, "Recipients, or \"all\"")->delimiter(',')->required();
   bulletin->add_option("--title-es", args.title_es, "Title in Spanish")->required();
   bulletin->add_option("--title-en", args.title_en, "Title in English")->required();
@@ -574,6 +825,11 @@ int RunCli(int argc, const char* const* argv, const CliContext& context) {
   bulletin->add_option("--tlp", args.tlp,
                        "TLP marking: CLEAR, GREEN (default), AMBER, "
                        "AMBER_STRICT or RED");
+  bulletin
+      ->add_option("--attach", args.attach,
+                   "A file to attach (repeatable; at most 32 MiB in all); its name, media type, "
+                   "size and SHA-256 are listed in the bulletin")
+      ->check(CLI::ExistingFile);
   bulletin->callback([&] { run = [&](Session& s) { return RunBulletin(s, args, context); }; });
 
   CLI::App* inbox = Sub(app, "inbox",
@@ -631,6 +887,22 @@ int RunCli(int argc, const char* const* argv, const CliContext& context) {
       return s.Call<v1::ThreadRequest, v1::ThreadResponse>(&v1::NodeLocal::Stub::Thread, r,
                                                            PrintThread);
     };
+  });
+
+  CLI::App* export_cmd =
+      Sub(app, "export",
+          "Save one attachment of a message to a new file (recorded in the node's access log). "
+          "Its size and SHA-256 are checked against the message before the file appears.",
+          "Example: enlace export 9781...e6 --attachment 1 --out acta.pdf");
+  export_cmd->add_option("id", args.id, "The message id (32 hex digits)")->required();
+  export_cmd
+      ->add_option("--attachment", args.attachment,
+                   "Which attachment, as `enlace show` numbers them (1, 2, ...)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  export_cmd->add_option("--out", args.out, "The file to create (never overwritten)")->required();
+  export_cmd->callback([&] {
+    run = [&](Session& s) { return s.ExportAttachment(args.id, args.attachment - 1, args.out); };
   });
 
   CLI::App* cases = Sub(app, "cases",

@@ -1,12 +1,14 @@
 #include "node/cli_render.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/time.h"
 #include "domain/content.h"
 #include "google/protobuf/util/json_util.h"
+#include "node/attachments.h"
 #include "node/roles.h"
 
 namespace enlace::node {
@@ -237,9 +239,12 @@ void PrintInbox(const v1::ListInboxResponse& r, const View& view, std::ostream& 
       absl::StrAppend(&state, view.T(", acuse de ", ", acked by "), item.acknowledged_by_size(),
                       "/", item.recipient_ids_size());
     }
-    table.Add({item.read() ? " " : "*", item.message_id(),
-               domain::LabelOf(item.kind(), view.language), party, view.Time(item.created_at()),
-               Short(item.ref()), state});
+    std::string kind = domain::LabelOf(item.kind(), view.language);
+    if (item.attachment_count() > 0) {
+      absl::StrAppend(&kind, " [", item.attachment_count(), view.T(" adj.]", " att.]"));
+    }
+    table.Add({item.read() ? " " : "*", item.message_id(), kind, party,
+               view.Time(item.created_at()), Short(item.ref()), state});
   }
   table.Print(out);
 }
@@ -256,6 +261,16 @@ void PrintShow(const v1::ShowResponse& r, const View& view, std::ostream& out) {
       << view.T("Firmado con la clave ", "Signed with key ") << r.signer_key_id() << "\n";
   if (!item.error().empty())
     out << view.T("Error del hub: ", "Hub error: ") << item.error() << "\n";
+  const std::vector<const v1::Attachment*> attachments = AttachmentRefs(r.content());
+  if (!attachments.empty()) {
+    out << view.T("Adjuntos (enlace export ", "Attachments (enlace export ") << item.message_id()
+        << view.T(" --attachment N --out ARCHIVO):\n", " --attachment N --out FILE):\n");
+    for (size_t i = 0; i < attachments.size(); ++i) {
+      out << "  " << i + 1 << ". " << attachments[i]->name() << " — "
+          << attachments[i]->media_type() << ", " << attachments[i]->size_bytes() << " bytes, "
+          << "SHA-256 " << attachments[i]->sha256() << "\n";
+    }
+  }
   out << "\n";
   PrintFields(r.content(), view, out, 1);
 }
@@ -381,7 +396,9 @@ void PrintAudit(const v1::AuditResponse& r, const View& view, std::ostream& out)
     Table table({view.T("Fecha", "Date"), view.T("Usuario", "User"), view.T("Acción", "Action"),
                  view.T("Mensaje", "Message")});
     for (const v1::AccessEntry& entry : r.access_log()) {
-      table.Add({view.Time(entry.at()), entry.os_user(), entry.action(), entry.message_id()});
+      std::string action = entry.action();
+      if (action == "export_attachment") absl::StrAppend(&action, " #", entry.attachment() + 1);
+      table.Add({view.Time(entry.at()), entry.os_user(), action, entry.message_id()});
     }
     table.Print(out);
   }

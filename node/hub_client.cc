@@ -1,5 +1,6 @@
 #include "node/hub_client.h"
 
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -52,10 +53,42 @@ bool HubClient::Reachable() {
 }
 
 absl::StatusOr<v1::SubmitResponse> HubClient::Submit(absl::string_view envelope) {
+  if (envelope.size() > kStreamedSubmitPiece) return SubmitStream(envelope);
   v1::SubmitRequest request;
   request.set_envelope(std::string(envelope));
   return Unary("Submit", exchange_.get(), &v1::Exchange::Stub::Submit, request,
                options_.call_timeout);
+}
+
+absl::StatusOr<v1::SubmitResponse> HubClient::SubmitStream(absl::string_view envelope) {
+  v1::Envelope parts;
+  if (!parts.ParseFromArray(envelope.data(), static_cast<int>(envelope.size()))) {
+    return absl::InvalidArgumentError("hub SubmitStream: the envelope does not parse");
+  }
+  const std::string& payload = parts.payload();
+  const size_t pieces = (payload.size() + kStreamedSubmitPiece - 1) / kStreamedSubmitPiece;
+  grpc::ClientContext context;
+  // The call's timeout, plus time for the pieces at no less than 0.5 MiB/s.
+  context.set_deadline(
+      absl::ToChronoTime(absl::Now() + options_.call_timeout + absl::Seconds(2 * pieces)));
+  v1::SubmitResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::SubmitStreamRequest>> writer =
+      exchange_->SubmitStream(&context, &response);
+  v1::SubmitStreamRequest head;
+  head.mutable_head()->set_header(parts.header());
+  *head.mutable_head()->mutable_wraps() = parts.wraps();
+  head.mutable_head()->set_signature(parts.signature());
+  head.mutable_head()->set_payload_size(payload.size());
+  bool open = writer->Write(head);
+  for (size_t i = 0; open && i < pieces; ++i) {
+    v1::SubmitStreamRequest piece;
+    piece.set_payload_chunk(payload.substr(i * kStreamedSubmitPiece, kStreamedSubmitPiece));
+    open = writer->Write(piece);
+  }
+  if (open) writer->WritesDone();
+  grpc::Status status = writer->Finish();  // the hub's answer, also when it stopped the upload
+  if (!status.ok()) return Failed("SubmitStream", status);
+  return response;
 }
 
 absl::StatusOr<v1::AckResponse> HubClient::Ack(const v1::AckRequest& request) {

@@ -19,6 +19,8 @@ namespace enlace::node {
 
 class HubClient : public HubPort {
  public:
+  static constexpr size_t kStreamedSubmitPiece = 1 << 20;
+
   struct Options {
     std::string address;  // host:port
     std::shared_ptr<grpc::ChannelCredentials> credentials;
@@ -32,6 +34,8 @@ class HubClient : public HubPort {
   // True if the channel is connected now (or idle and able to connect).
   bool Reachable();
 
+  // Envelopes larger than kStreamedSubmitPiece go with SubmitStream: the head, then the payload
+  // in pieces of that size (what the hub stores and hashes is the same bytes either way).
   absl::StatusOr<v1::SubmitResponse> Submit(absl::string_view envelope) override;
   absl::StatusOr<v1::AckResponse> Ack(const v1::AckRequest& request) override;
   absl::StatusOr<v1::GetReceiptResponse> GetReceipt(absl::string_view message_id) override;
@@ -50,6 +54,8 @@ class HubClient : public HubPort {
                                                       uint32_t max_entries) override;
 
  private:
+  absl::StatusOr<v1::SubmitResponse> SubmitStream(absl::string_view envelope);
+
   Options options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Exchange::Stub> exchange_;

@@ -23,7 +23,8 @@ class HubPort {
  public:
   virtual ~HubPort() = default;
 
-  // Exchange.
+  // Exchange. Submit takes any serialized envelope the node sends; how it travels (Submit, or
+  // SubmitStream for a large one) is the implementation's business.
   virtual absl::StatusOr<v1::SubmitResponse> Submit(absl::string_view envelope) = 0;
   virtual absl::StatusOr<v1::AckResponse> Ack(const v1::AckRequest& request) = 0;
   virtual absl::StatusOr<v1::GetReceiptResponse> GetReceipt(absl::string_view message_id) = 0;

@@ -25,6 +25,7 @@
 #include "base/status_macros.h"
 #include "domain/issues.h"
 #include "enlace/v1/node_service.grpc.pb.h"
+#include "node/attachments.h"
 #include "node/config.h"
 #include "node/text.h"
 
@@ -122,6 +123,38 @@ class LocalApiServer::Service final : public v1::NodeLocal::Service {
     return Serve(context, request->lang(), response,
                  [&](const LocalUser& user) { return node_->Send(user, *request); });
   }
+  grpc::Status SendWithAttachments(grpc::ServerContext* context,
+                                   grpc::ServerReader<v1::SendPart>* reader,
+                                   v1::SendResponse* response) override {
+    v1::SendPart first;
+    if (!reader->Read(&first) || !first.has_request()) {
+      return ToLocalStatus(NodeError(absl::StatusCode::kInvalidArgument,
+                                     "SendWithAttachments empieza por la solicitud",
+                                     "SendWithAttachments starts with the request"),
+                           LanguageOf(""));
+    }
+    const v1::SendRequest& request = first.request();
+    // The caller is identified before any attachment byte is read.
+    return Serve(context, request.lang(), response,
+                 [&](const LocalUser& user) -> absl::StatusOr<v1::SendResponse> {
+                   ASSIGN_OR_RETURN(std::vector<Bytes> attachments, ReadAttachments(reader));
+                   return node_->Send(user, request, std::move(attachments));
+                 });
+  }
+  grpc::Status ExportAttachment(grpc::ServerContext* context,
+                                const v1::ExportAttachmentRequest* request,
+                                grpc::ServerWriter<v1::ExportAttachmentPart>* writer) override {
+    const domain::Language language = LanguageOf(request->lang());
+    absl::StatusOr<LocalUser> user = Identify(context);
+    if (!user.ok()) return ToLocalStatus(user.status(), language);
+    return ToLocalStatus(
+        node_->ExportAttachment(*user, *request,
+                                [&](const v1::ExportAttachmentPart& part) {
+                                  if (writer->Write(part)) return absl::OkStatus();
+                                  return absl::CancelledError("the caller went away");
+                                }),
+        language);
+  }
   grpc::Status Forward(grpc::ServerContext* context, const v1::ForwardRequest* request,
                        v1::SendResponse* response) override {
     return Serve(context, request->lang(), response,
@@ -169,20 +202,61 @@ class LocalApiServer::Service final : public v1::NodeLocal::Service {
   }
 
  private:
+  domain::Language LanguageOf(absl::string_view lang) const {
+    return LanguageOr(
+        lang, config_.language() == "en" ? domain::Language::kEnglish : domain::Language::kSpanish);
+  }
+
+  // The caller, from the connection's peer credentials and the node config.
+  absl::StatusOr<LocalUser> Identify(grpc::ServerContext* context) const {
+    ASSIGN_OR_RETURN(uid_t uid, PeerUid(context->peer()));
+    absl::StatusOr<LocalUser> user = IdentifyUser(uid, config_);
+    if (!user.ok()) {
+      LogWarning("node.local_refused",
+                 {{"uid", absl::StrCat(uid)}, {"error", std::string(user.status().message())}});
+    }
+    return user;
+  }
+
+  // The attachment pieces after SendWithAttachments' request, as whole bodies (bounded).
+  static absl::StatusOr<std::vector<Bytes>> ReadAttachments(
+      grpc::ServerReader<v1::SendPart>* reader) {
+    std::vector<Bytes> bodies;
+    uint64_t total = 0;
+    v1::SendPart part;
+    while (reader->Read(&part)) {
+      if (!part.has_attachment()) {
+        return NodeError(absl::StatusCode::kInvalidArgument,
+                         "tras la solicitud solo vienen trozos de adjuntos",
+                         "only attachment pieces follow the request");
+      }
+      const uint32_t index = part.attachment().index();
+      if (index == bodies.size()) {
+        bodies.emplace_back();
+      } else if (index + 1 != bodies.size()) {
+        return NodeError(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("trozo del adjunto ", index + 1, " fuera de orden"),
+                         absl::StrCat("a piece of attachment ", index + 1, " out of order"));
+      }
+      total += part.attachment().data().size();
+      if (total > kMaxAttachmentBytes) {
+        return NodeError(
+            absl::StatusCode::kResourceExhausted,
+            absl::StrCat("los adjuntos pasan de ", kMaxAttachmentBytes, " bytes por mensaje"),
+            absl::StrCat("the attachments exceed ", kMaxAttachmentBytes, " bytes per message"));
+      }
+      bodies.back().append(part.attachment().data());
+    }
+    return bodies;
+  }
+
   // `call(user)` returns absl::StatusOr<Response>.
   template <typename Response, typename Call>
   grpc::Status Serve(grpc::ServerContext* context, absl::string_view lang, Response* response,
                      const Call& call) {
-    domain::Language language = LanguageOr(
-        lang, config_.language() == "en" ? domain::Language::kEnglish : domain::Language::kSpanish);
-    absl::StatusOr<uid_t> uid = PeerUid(context->peer());
-    if (!uid.ok()) return ToLocalStatus(uid.status(), language);
-    absl::StatusOr<LocalUser> user = IdentifyUser(*uid, config_);
-    if (!user.ok()) {
-      LogWarning("node.local_refused",
-                 {{"uid", absl::StrCat(*uid)}, {"error", std::string(user.status().message())}});
-      return ToLocalStatus(user.status(), language);
-    }
+    const domain::Language language = LanguageOf(lang);
+    absl::StatusOr<LocalUser> user = Identify(context);
+    if (!user.ok()) return ToLocalStatus(user.status(), language);
     absl::StatusOr<Response> result = call(*user);  // NOLINT: the type is the point
     if (!result.ok()) return ToLocalStatus(result.status(), language);
     *response = std::move(*result);

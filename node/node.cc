@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -22,6 +23,7 @@
 #include "domain/json.h"
 #include "domain/validate.h"
 #include "nlohmann/json.hpp"
+#include "node/attachments.h"
 #include "node/config.h"
 #include "node/roles.h"
 #include "node/text.h"
@@ -34,9 +36,12 @@ using domain::TimeToProto;
 constexpr char kCursorState[] = "cursor";
 constexpr char kDirectoryState[] = "directory/signed";
 constexpr char kDirectoryVersionState[] = "directory/version";
-// The node refuses larger envelopes: a Content is at most 1 MiB (domain/content.h), so a sealed
-// one stays far below this even padded.
-constexpr uint64_t kMaxNodeEnvelopeBytes = 8 << 20;
+// The node refuses larger envelopes: a Content is at most 1 MiB (domain/content.h) and its
+// attachments at most kMaxAttachmentBytes, so a sealed one stays below this even padded.
+constexpr uint64_t kMaxNodeEnvelopeBytes = kMaxAttachmentBytes + (8 << 20);
+// Envelopes up to this size are kept in the item's record and the outbox entry; larger ones in
+// the store's blobs.
+constexpr size_t kInlineEnvelopeBytes = NodeStore::kBlobChunkSize;
 constexpr size_t kMaxEvidenceEnvelopeBytes = 64 * 1024;
 constexpr int kAccessLogView = 200;
 
@@ -72,6 +77,7 @@ v1::ItemSummary ToSummary(const v1::StoredItemMeta& meta) {
   item.set_log_index(meta.log_index());
   *item.mutable_acknowledged_by() = meta.acknowledged_by();
   item.set_error(meta.error());
+  item.set_attachment_count(meta.attachment_count());
   return item;
 }
 
@@ -112,6 +118,11 @@ absl::StatusOr<Bytes> ParseMessageId(absl::string_view hex) {
                      absl::StrCat("\"", hex, "\" is not a message id (32 hex digits)"));
   }
   return id;
+}
+
+absl::Status NoSuchMessage(const absl::Status& lookup, absl::string_view hex) {
+  return NodeError(lookup.code(), absl::StrCat("no hay ningún mensaje ", hex, " en este nodo"),
+                   absl::StrCat("there is no message ", hex, " on this node"));
 }
 
 absl::StatusOr<Bytes> RandomBytes(RandomSource* random, size_t size) {
@@ -335,7 +346,8 @@ absl::StatusOr<std::vector<std::string>> Node::Route(const v1::Content& content,
   return recipients;
 }
 
-absl::StatusOr<v1::SendResponse> Node::Send(const LocalUser& user, const v1::SendRequest& request) {
+absl::StatusOr<v1::SendResponse> Node::Send(const LocalUser& user, const v1::SendRequest& request,
+                                            std::vector<Bytes> attachments) {
   v1::Content content;
   if (!request.content_json().empty()) {
     if (request.has_content()) {
@@ -352,12 +364,13 @@ absl::StatusOr<v1::SendResponse> Node::Send(const LocalUser& user, const v1::Sen
   }
   std::vector<std::string> to(request.to().begin(), request.to().end());
   absl::MutexLock lock(&mu_);
-  return Compose(user, std::move(content), to, user.os_user);
+  return Compose(user, std::move(content), to, user.os_user, std::move(attachments));
 }
 
 absl::StatusOr<v1::SendResponse> Node::Compose(const LocalUser& user, v1::Content content,
                                                const std::vector<std::string>& to,
-                                               const std::string& actor) {
+                                               const std::string& actor,
+                                               std::vector<Bytes> attachments) {
   const v1::MessageKind kind = domain::KindOf(content);
   if (kind == v1::KIND_UNSPECIFIED) {
     return domain::IssueStatus(absl::StatusCode::kInvalidArgument,
@@ -374,6 +387,8 @@ absl::StatusOr<v1::SendResponse> Node::Compose(const LocalUser& user, v1::Conten
   validation.clock_skew = absl::Seconds(options_.config.max_clock_skew_s());
   validation.retention = options_.policies.retention;
   RETURN_IF_ERROR(domain::IssuesToStatus(domain::Validate(content, validation)));
+  // Every attachment's bytes, checked against its reference, before anything is sealed.
+  ASSIGN_OR_RETURN(std::string plaintext, PackPlaintext(content, attachments));
 
   const std::string ref = RefOf(content);
   absl::optional<v1::CaseSummary> current;
@@ -423,13 +438,14 @@ absl::StatusOr<v1::SendResponse> Node::Compose(const LocalUser& user, v1::Conten
   header.set_created_at_ms(absl::ToUnixMillis(now));
   header.set_thread_id(thread_id);
   header.set_priority(domain::PriorityOf(content));
-  std::string plaintext = domain::ContentToBinary(content);
   absl::StatusOr<v1::Envelope> envelope =
       Seal(header, plaintext, *signing_key, recipient_keys, options_.env);
   OPENSSL_cleanse(plaintext.data(), plaintext.size());
+  plaintext = std::string();
   RETURN_IF_ERROR(envelope.status());
-  const std::string envelope_bytes = envelope->SerializeAsString();
   ASSIGN_OR_RETURN(Sha256Digest header_hash, Sha256(envelope->header()));
+  const std::string envelope_bytes = envelope->SerializeAsString();
+  envelope = v1::Envelope();  // one copy of the ciphertext is enough
 
   v1::StoredItemMeta meta;
   meta.set_message_id(message_id);
@@ -448,21 +464,13 @@ absl::StatusOr<v1::SendResponse> Node::Compose(const LocalUser& user, v1::Conten
   meta.set_header_hash(DigestBytes(header_hash));
   v1::OutboxEntry entry;
   entry.set_message_id(message_id);
-  entry.set_envelope(envelope_bytes);
   entry.set_queued_at_ms(absl::ToUnixMillis(now));
   entry.set_next_attempt_ms(absl::ToUnixMillis(now));
-  v1::StoredContent stored;
-  stored.set_content(domain::ContentToBinary(content));
-  stored.set_envelope(envelope_bytes);
-
-  NodeStore::Batch batch = store_->NewBatch();
-  batch.PutItem(meta);
-  absl::Status put = batch.PutContent(message_id, stored);
-  OPENSSL_cleanse(stored.mutable_content()->data(), stored.content().size());
-  RETURN_IF_ERROR(put);
-  batch.PutOutbox(entry);
-  if (next_case.has_value()) batch.PutCase(*next_case);
-  RETURN_IF_ERROR(store_->Commit(batch));
+  std::vector<absl::string_view> bodies(attachments.begin(), attachments.end());
+  absl::Status stored =
+      StoreItem(meta, content, bodies, envelope_bytes, &entry, next_case, /*extra=*/nullptr);
+  for (Bytes& body : attachments) OPENSSL_cleanse(body.data(), body.size());
+  RETURN_IF_ERROR(stored);
   LogInfo("node.queued", {{"message_id", HexEncode(message_id)},
                           {"kind", v1::MessageKind_Name(kind)},
                           {"recipients", absl::StrJoin(recipients, ",")},
@@ -476,6 +484,54 @@ absl::StatusOr<v1::SendResponse> Node::Compose(const LocalUser& user, v1::Conten
   response.set_ref(ref);
   *response.mutable_queued_at() = TimeToProto(now);
   return response;
+}
+
+absl::Status Node::StoreItem(v1::StoredItemMeta& meta, const v1::Content& content,
+                             absl::Span<const absl::string_view> attachments,
+                             absl::string_view envelope, v1::OutboxEntry* outbox,
+                             const absl::optional<v1::CaseSummary>& next_case,
+                             const std::function<absl::Status(NodeStore::Batch&)>& extra) {
+  const std::string& id = meta.message_id();
+  const bool envelope_in_blobs = envelope.size() > kInlineEnvelopeBytes;
+  auto store = [&]() -> absl::Status {
+    for (size_t i = 0; i < attachments.size(); ++i) {
+      RETURN_IF_ERROR(store_->PutBlob(id, static_cast<uint32_t>(i), attachments[i]));
+    }
+    if (envelope_in_blobs) RETURN_IF_ERROR(store_->PutBlob(id, NodeStore::kEnvelopePart, envelope));
+    meta.set_attachment_count(static_cast<uint32_t>(attachments.size()));
+    meta.set_envelope_in_blobs(envelope_in_blobs);
+    v1::StoredContent stored;
+    stored.set_content(domain::ContentToBinary(content));
+    if (!envelope_in_blobs) stored.set_envelope(std::string(envelope));
+    NodeStore::Batch batch = store_->NewBatch();
+    batch.PutItem(meta);
+    absl::Status put = batch.PutContent(id, stored);
+    OPENSSL_cleanse(stored.mutable_content()->data(), stored.content().size());
+    RETURN_IF_ERROR(put);
+    batch.KeepBlobs(id);
+    if (outbox != nullptr) {
+      outbox->set_envelope_in_blobs(envelope_in_blobs);
+      if (!envelope_in_blobs) outbox->set_envelope(std::string(envelope));
+      batch.PutOutbox(*outbox);
+    }
+    if (next_case.has_value()) batch.PutCase(*next_case);
+    if (extra) RETURN_IF_ERROR(extra(batch));
+    return store_->Commit(batch);
+  };
+  absl::Status stored = store();
+  if (!stored.ok() && (!attachments.empty() || envelope_in_blobs)) {
+    store_->AbandonBlobs(id).IgnoreError();  // else the next start removes them
+  }
+  return stored;
+}
+
+absl::StatusOr<std::vector<Bytes>> Node::LoadAttachments(const v1::StoredItemMeta& meta) const {
+  std::vector<Bytes> bodies;
+  for (uint32_t i = 0; i < meta.attachment_count(); ++i) {
+    ASSIGN_OR_RETURN(Bytes body, store_->GetBlob(meta.message_id(), i));
+    bodies.push_back(std::move(body));
+  }
+  return bodies;
 }
 
 absl::StatusOr<v1::SendResponse> Node::Forward(const LocalUser& user,
@@ -493,13 +549,15 @@ absl::StatusOr<v1::SendResponse> Node::Forward(const LocalUser& user,
   NodeStore::Batch batch = store_->NewBatch();
   RETURN_IF_ERROR(RecordAccess(batch, user.os_user, user.uid, "forward", id));
   RETURN_IF_ERROR(store_->Commit(batch));
+  // The forward copies the body, attachment references included: their bytes go again too.
+  ASSIGN_OR_RETURN(std::vector<Bytes> attachments, LoadAttachments(meta));
   std::vector<std::string> to(request.to().begin(), request.to().end());
-  return Compose(user, std::move(forward), to, user.os_user);
+  return Compose(user, std::move(forward), to, user.os_user, std::move(attachments));
 }
 
 absl::Status Node::RecordAccess(NodeStore::Batch& batch, const std::string& who, uint32_t uid,
-                                absl::string_view action, absl::string_view message_id) {
-  v1::AccessRecord record;
+                                absl::string_view action, absl::string_view message_id,
+                                v1::AccessRecord record) {
   record.set_at_ms(absl::ToUnixMillis(options_.env.clock->Now()));
   record.set_os_user(who);
   record.set_uid(uid);
@@ -559,11 +617,7 @@ absl::StatusOr<v1::ShowResponse> Node::Show(const LocalUser& user, const v1::Sho
   ASSIGN_OR_RETURN(Bytes id, ParseMessageId(request.message_id()));
   absl::MutexLock lock(&mu_);
   absl::StatusOr<v1::StoredItemMeta> meta = store_->GetItem(id);
-  if (!meta.ok()) {
-    return NodeError(meta.status().code(),
-                     absl::StrCat("no hay ningún mensaje ", request.message_id(), " en este nodo"),
-                     absl::StrCat("there is no message ", request.message_id(), " on this node"));
-  }
+  if (!meta.ok()) return NoSuchMessage(meta.status(), request.message_id());
   if (!MayRead(user.config, meta->kind())) return RoleRefused(user, meta->kind(), false);
   return ShowItem(user.os_user, user.uid, *meta, request.for_export());
 }
@@ -607,6 +661,53 @@ absl::StatusOr<v1::ThreadResponse> Node::Thread(const LocalUser& user,
     *response.mutable_case_summary() = std::move(*summary);
   }
   return response;
+}
+
+absl::Status Node::ExportAttachment(
+    const LocalUser& user, const v1::ExportAttachmentRequest& request,
+    const std::function<absl::Status(const v1::ExportAttachmentPart&)>& part) {
+  ASSIGN_OR_RETURN(Bytes id, ParseMessageId(request.message_id()));
+  v1::ExportAttachmentPart first;
+  {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<v1::StoredItemMeta> meta = store_->GetItem(id);
+    if (!meta.ok()) return NoSuchMessage(meta.status(), request.message_id());
+    if (!MayRead(user.config, meta->kind())) return RoleRefused(user, meta->kind(), false);
+    if (request.index() >= meta->attachment_count()) {
+      return NodeError(
+          absl::StatusCode::kNotFound,
+          absl::StrCat("el mensaje ", request.message_id(), " tiene ", meta->attachment_count(),
+                       " adjuntos; no hay adjunto ", request.index() + 1),
+          absl::StrCat("message ", request.message_id(), " has ", meta->attachment_count(),
+                       " attachments; there is no attachment ", request.index() + 1));
+    }
+    ASSIGN_OR_RETURN(v1::StoredContent stored, store_->GetContent(id));
+    absl::StatusOr<v1::Content> content = domain::ContentFromBinary(stored.content());
+    OPENSSL_cleanse(stored.mutable_content()->data(), stored.content().size());
+    RETURN_IF_ERROR(content.status());
+    const std::vector<const v1::Attachment*> refs = AttachmentRefs(*content);
+    if (refs.size() != meta->attachment_count()) {
+      return absl::DataLossError(absl::StrCat("message ", request.message_id(), " lists ",
+                                              refs.size(), " attachments but the store holds ",
+                                              meta->attachment_count()));
+    }
+    *first.mutable_attachment() = *refs[request.index()];
+    v1::AccessRecord details;
+    details.set_attachment(request.index());
+    NodeStore::Batch batch = store_->NewBatch();
+    RETURN_IF_ERROR(
+        RecordAccess(batch, user.os_user, user.uid, "export_attachment", id, std::move(details)));
+    RETURN_IF_ERROR(store_->Commit(batch));
+  }
+  // Outside the lock: the store's iterator reads a consistent snapshot.
+  RETURN_IF_ERROR(part(first));
+  return store_->ReadBlob(id, request.index(), [&](absl::string_view piece) {
+    v1::ExportAttachmentPart next;
+    next.set_data(std::string(piece));
+    absl::Status given = part(next);
+    OPENSSL_cleanse(next.mutable_data()->data(), next.data().size());
+    return given;
+  });
 }
 
 absl::StatusOr<v1::ListCasesResponse> Node::ListCases(const LocalUser& user,
@@ -813,6 +914,7 @@ absl::StatusOr<v1::AuditResponse> Node::Audit(const LocalUser& user) const {
     entry->set_os_user(it->os_user());
     entry->set_action(it->action());
     entry->set_message_id(HexEncode(it->message_id()));
+    entry->set_attachment(it->attachment());
   }
   return response;
 }
@@ -902,6 +1004,10 @@ absl::StatusOr<int> Node::DrainOutbox() {
 
 absl::Status Node::SubmitOne(v1::OutboxEntry entry) {
   const absl::Time now = options_.env.clock->Now();
+  if (entry.envelope_in_blobs()) {
+    ASSIGN_OR_RETURN(*entry.mutable_envelope(),
+                     store_->GetBlob(entry.message_id(), NodeStore::kEnvelopePart));
+  }
   absl::StatusOr<v1::SubmitResponse> response = hub_->Submit(entry.envelope());
   if (!response.ok()) {
     submit_failures_.fetch_add(1);
@@ -927,6 +1033,7 @@ absl::Status Node::SubmitOne(v1::OutboxEntry entry) {
         absl::Milliseconds(options_.config.outbox().max_backoff_ms()), options_.env.random);
     entry.set_next_attempt_ms(absl::ToUnixMillis(now + delay));
     entry.set_last_error(std::string(response.status().message()));
+    if (entry.envelope_in_blobs()) entry.clear_envelope();  // it stays in the blobs only
     batch.PutOutbox(entry);
     RETURN_IF_ERROR(store_->Commit(batch));
     LogWarning("node.submit_retry", {{"message_id", HexEncode(entry.message_id())},
@@ -984,6 +1091,8 @@ absl::Status Node::HandleDelivery(const v1::Delivery& delivery) {
   absl::MutexLock lock(&mu_);
   if (delivery.sequence() <= cursor_) return absl::OkStatus();  // already handled (at-least-once)
   std::string& bytes = partial_[delivery.sequence()];
+  // A stream that broke mid-envelope and resumed sends that envelope again from its start.
+  if (delivery.offset() == 0) bytes.clear();
   if (delivery.envelope_size() > kMaxNodeEnvelopeBytes || delivery.offset() != bytes.size() ||
       delivery.offset() + delivery.data().size() > delivery.envelope_size()) {
     partial_.clear();
@@ -993,6 +1102,7 @@ absl::Status Node::HandleDelivery(const v1::Delivery& delivery) {
                                "), piece at ", delivery.offset(), " of ", delivery.data().size()),
                   "");
   }
+  if (delivery.offset() == 0) bytes.reserve(delivery.envelope_size());  // one allocation
   bytes.append(delivery.data());
   if (bytes.size() < delivery.envelope_size()) return absl::OkStatus();
   std::string envelope = std::move(bytes);
@@ -1088,9 +1198,13 @@ absl::Status Node::Receive(const v1::Delivery& delivery, absl::string_view envel
   }
   absl::StatusOr<Opened> opened = Open(*envelope, keys_.recipient_identity(), *key, limits);
   if (!opened.ok()) return reject(opened.status().message());
-  absl::StatusOr<v1::Content> content = domain::ContentFromBinary(opened->plaintext);
-  OPENSSL_cleanse(opened->plaintext.data(), opened->plaintext.size());
-  if (!content.ok()) return reject(content.status().message());
+  auto cleanse = absl::MakeCleanup(
+      [&opened] { OPENSSL_cleanse(opened->plaintext.data(), opened->plaintext.size()); });
+  envelope = v1::Envelope();  // the ciphertext is still in envelope_bytes
+  // The content, and every attachment checked against its reference (views into plaintext).
+  absl::StatusOr<UnpackedPlaintext> unpacked = UnpackPlaintext(opened->plaintext);
+  if (!unpacked.ok()) return reject(unpacked.status().message());
+  const v1::Content* content = &unpacked->content;
   absl::Status kind_ok = domain::CheckKindMatches(*content, header->kind());
   if (!kind_ok.ok()) return reject(kind_ok.message());
   domain::ValidationContext validation =
@@ -1137,18 +1251,11 @@ absl::Status Node::Receive(const v1::Delivery& delivery, absl::string_view envel
   meta.set_delivery(v1::ITEM_STATE_RECEIVED);
   meta.set_signer_key_id(header->sender_key_id());
   meta.set_header_hash(DigestBytes(opened->verified.header_hash));
-  v1::StoredContent stored;
-  stored.set_content(domain::ContentToBinary(*content));
-  stored.set_envelope(std::string(envelope_bytes));
-  NodeStore::Batch batch = store_->NewBatch();
-  batch.PutItem(meta);
-  absl::Status put = batch.PutContent(id, stored);
-  OPENSSL_cleanse(stored.mutable_content()->data(), stored.content().size());
-  RETURN_IF_ERROR(put);
-  if (next_case.has_value()) batch.PutCase(*next_case);
-  batch.PutState(kCursorState, absl::StrCat(sequence));
-  RETURN_IF_ERROR(RecordAccess(batch, options_.daemon_user, 0, "decrypt", id));
-  RETURN_IF_ERROR(store_->Commit(batch));
+  RETURN_IF_ERROR(StoreItem(meta, *content, unpacked->bodies, envelope_bytes, /*outbox=*/nullptr,
+                            next_case, [&](NodeStore::Batch& batch) {
+                              batch.PutState(kCursorState, absl::StrCat(sequence));
+                              return RecordAccess(batch, options_.daemon_user, 0, "decrypt", id);
+                            }));
   cursor_ = sequence;
   received_.fetch_add(1);
   LogInfo("node.received", {{"message_id", HexEncode(id)},
@@ -1176,7 +1283,7 @@ absl::Status Node::AcknowledgeReferral(const v1::CaseSummary& summary) {
   system.os_user = options_.daemon_user;
   system.config.set_os_user(options_.daemon_user);
   system.config.set_role(v1::NODE_ROLE_FOCAL_POINT);
-  return Compose(system, std::move(content), {}, options_.daemon_user).status();
+  return Compose(system, std::move(content), {}, options_.daemon_user, {}).status();
 }
 
 absl::Status Node::SendAck(const v1::StoredItemMeta& meta, absl::string_view header_hash) {

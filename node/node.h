@@ -12,6 +12,12 @@
 // idempotency on the message id turns any number of retries into one message. Each receipt is
 // verified and its inclusion in the audit log checked later by the witness.
 //
+// Attachments (node/attachments.h): a content that lists files is sealed together with their
+// bytes, each checked against its reference first; large envelopes are kept in the store's
+// blobs and submitted streamed (HubPort::Submit). The node holds one such envelope in memory at
+// a time while sealing, submitting or opening it.
+
+//
 // Receiving: HandleDelivery() assembles the envelope, and stores it only if it verifies:
 // the sender is in the directory, its key was valid and not revoked when the message was
 // created, the creation time is within the window, the signature holds, it decrypts, its content
@@ -24,6 +30,7 @@
 #define ENLACE_NODE_NODE_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -36,6 +43,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "absl/types/span.h"
 #include "base/env.h"
 #include "domain/labels.h"
 #include "enlace/v1/hub_service.pb.h"
@@ -85,7 +93,9 @@ class Node {
 
   // ---- The local API. Errors carry bilingual issues (domain/issues.h). ----
   absl::StatusOr<v1::WhoamiResponse> Whoami(const LocalUser& user) const;
-  absl::StatusOr<v1::SendResponse> Send(const LocalUser& user, const v1::SendRequest& request);
+  // `attachments`: the bytes of each attachment the content lists, in their order.
+  absl::StatusOr<v1::SendResponse> Send(const LocalUser& user, const v1::SendRequest& request,
+                                        std::vector<Bytes> attachments = {});
   absl::StatusOr<v1::SendResponse> Forward(const LocalUser& user,
                                            const v1::ForwardRequest& request);
   absl::StatusOr<v1::ListInboxResponse> ListInbox(const LocalUser& user,
@@ -93,6 +103,12 @@ class Node {
   absl::StatusOr<v1::ShowResponse> Show(const LocalUser& user, const v1::ShowRequest& request);
   absl::StatusOr<v1::ThreadResponse> Thread(const LocalUser& user,
                                             const v1::ThreadRequest& request);
+  // Gives `part` first the attachment's reference, then its bytes piece by piece (decrypted from
+  // the store, at most NodeStore::kBlobChunkSize each); an error of `part` stops it. Recorded
+  // in the access log before the first byte.
+  absl::Status ExportAttachment(
+      const LocalUser& user, const v1::ExportAttachmentRequest& request,
+      const std::function<absl::Status(const v1::ExportAttachmentPart&)>& part);
   absl::StatusOr<v1::ListCasesResponse> ListCases(const LocalUser& user,
                                                   const v1::ListCasesRequest& request) const;
   absl::StatusOr<v1::KeysResponse> Keys(const LocalUser& user) const;
@@ -143,13 +159,26 @@ class Node {
   // Validate, case, seal and store (the common part of Send and Forward).
   absl::StatusOr<v1::SendResponse> Compose(const LocalUser& user, v1::Content content,
                                            const std::vector<std::string>& to,
-                                           const std::string& actor)
+                                           const std::string& actor, std::vector<Bytes> attachments)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores a sealed or received item: its blobs (attachments, a large envelope) first, then one
+  // batch with the item, its content, `outbox` (when queued) and `next_case`, and `extra`'s
+  // writes. Blobs of a failed store are removed.
+  absl::Status StoreItem(v1::StoredItemMeta& meta, const v1::Content& content,
+                         absl::Span<const absl::string_view> attachments,
+                         absl::string_view envelope, v1::OutboxEntry* outbox,
+                         const absl::optional<v1::CaseSummary>& next_case,
+                         const std::function<absl::Status(NodeStore::Batch&)>& extra)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The attachment bodies the store holds for an item (a forward sends them again).
+  absl::StatusOr<std::vector<Bytes>> LoadAttachments(const v1::StoredItemMeta& meta) const;
   absl::StatusOr<v1::ShowResponse> ShowItem(const std::string& who, uint32_t uid,
                                             const v1::StoredItemMeta& meta, bool for_export)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `record` may carry the action's details (key_id, attachment).
   absl::Status RecordAccess(NodeStore::Batch& batch, const std::string& who, uint32_t uid,
-                            absl::string_view action, absl::string_view message_id);
+                            absl::string_view action, absl::string_view message_id,
+                            v1::AccessRecord record = v1::AccessRecord());
   absl::Status Receive(const v1::Delivery& delivery, absl::string_view envelope_bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Reject(uint64_t sequence, absl::string_view message_id, absl::string_view reason,

@@ -14,9 +14,13 @@
 namespace enlace::node {
 namespace {
 
-constexpr const char* kFamilyNames[] = {"items",      "contents", "outbox", "cases",     "state",
-                                        "tree_heads", "pending",  "alarms", "access_log"};
+constexpr const char* kFamilyNames[] = {"items",      "contents", "outbox", "cases",      "state",
+                                        "tree_heads", "pending",  "alarms", "access_log", "blobs"};
 constexpr absl::string_view kContentAad = "enlace/v1 node content";
+constexpr absl::string_view kBlobAad = "enlace/v1 node blob";
+constexpr absl::string_view kBlobsPendingPrefix = "blobs_pending/";
+// Pieces per synced write of PutBlob: bounds the batch held in memory.
+constexpr size_t kBlobPiecesPerWrite = 8;
 constexpr absl::string_view kWrapAad = "enlace/v1 node data-key wrap";
 constexpr absl::string_view kWrapPrefix = "data_key_wrap/";
 constexpr size_t kDataKeySize = 32;
@@ -50,6 +54,22 @@ absl::StatusOr<Bytes> SealRecord(const Aead& aead, RandomSource* random, absl::s
       random->Fill(absl::MakeSpan(reinterpret_cast<uint8_t*>(nonce.data()), nonce.size())));
   ASSIGN_OR_RETURN(Bytes sealed, aead.Seal(nonce, absl::StrCat(label, key), plaintext));
   return nonce + sealed;
+}
+
+// message id || part || chunk.
+Bytes BlobKey(absl::string_view message_id, uint32_t part, uint32_t chunk) {
+  Bytes key(message_id);
+  AppendUint32(part, &key);
+  AppendUint32(chunk, &key);
+  return key;
+}
+
+// Past every blob key of `message_id` (keys are 24 bytes; this is 25, all 0xff after the id).
+Bytes BlobsEnd(absl::string_view message_id) { return Bytes(message_id) + Bytes(9, '\xff'); }
+
+// What a blob piece's AEAD binds: its key and whether it is the last piece.
+Bytes BlobPieceBinding(absl::string_view key, bool last) {
+  return Bytes(key) + (last ? '\x01' : '\x00');
 }
 
 absl::StatusOr<Bytes> OpenRecord(const Aead& aead, absl::string_view label, absl::string_view key,
@@ -97,7 +117,21 @@ absl::StatusOr<std::unique_ptr<NodeStore>> NodeStore::Open(const Options& option
     }
   }
   RETURN_IF_ERROR(store->UnlockDataKey(keys));
+  RETURN_IF_ERROR(store->RemoveUnfinishedBlobs());
   return store;
+}
+
+absl::Status NodeStore::RemoveUnfinishedBlobs() {
+  std::vector<std::string> ids;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), families_[kState]));
+  for (it->Seek(ToSlice(kBlobsPendingPrefix));
+       it->Valid() && it->key().starts_with(ToSlice(kBlobsPendingPrefix)); it->Next()) {
+    ids.push_back(it->key().ToString().substr(kBlobsPendingPrefix.size()));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "listing unfinished blobs"));
+  for (const std::string& id : ids) RETURN_IF_ERROR(AbandonBlobs(id));
+  return absl::OkStatus();
 }
 
 NodeStore::~NodeStore() {
@@ -225,6 +259,82 @@ absl::Status NodeStore::Batch::PutAccess(const v1::AccessRecord& record) {
   Bytes key = store_->TimeKey(record.at_ms());
   return FromRocks(batch_.Put(store_->families_[kAccess], key, record.SerializeAsString()),
                    "batch");
+}
+
+void NodeStore::Batch::KeepBlobs(absl::string_view message_id) {
+  batch_.Delete(store_->families_[kState], absl::StrCat(kBlobsPendingPrefix, message_id))
+      .PermitUncheckedError();
+}
+
+absl::Status NodeStore::PutBlob(absl::string_view message_id, uint32_t part,
+                                absl::string_view bytes) {
+  Batch batch = NewBatch();
+  batch.PutState(absl::StrCat(kBlobsPendingPrefix, message_id), "");
+  // An empty blob is one empty last piece, so that it reads back as empty, not as missing.
+  const size_t pieces = std::max<size_t>(1, (bytes.size() + kBlobChunkSize - 1) / kBlobChunkSize);
+  for (size_t i = 0; i < pieces; ++i) {
+    const Bytes key = BlobKey(message_id, part, static_cast<uint32_t>(i));
+    ASSIGN_OR_RETURN(Bytes sealed, SealRecord(*data_aead_, env_.random, kBlobAad,
+                                              BlobPieceBinding(key, i + 1 == pieces),
+                                              bytes.substr(i * kBlobChunkSize, kBlobChunkSize)));
+    RETURN_IF_ERROR(FromRocks(batch.batch_.Put(families_[kBlobs], key, sealed), "batch"));
+    if ((i + 1) % kBlobPiecesPerWrite == 0 || i + 1 == pieces) RETURN_IF_ERROR(Commit(batch));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NodeStore::AbandonBlobs(absl::string_view message_id) {
+  Batch batch = NewBatch();
+  RETURN_IF_ERROR(FromRocks(
+      batch.batch_.DeleteRange(families_[kBlobs], ToSlice(message_id), BlobsEnd(message_id)),
+      "batch"));
+  batch.KeepBlobs(message_id);  // i.e. no pending mark any more
+  return Commit(batch);
+}
+
+absl::Status NodeStore::ReadBlob(
+    absl::string_view message_id, uint32_t part,
+    const std::function<absl::Status(absl::string_view)>& piece) const {
+  const Bytes prefix = BlobKey(message_id, part, 0).substr(0, message_id.size() + 4);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), families_[kBlobs]));
+  it->Seek(ToSlice(prefix));
+  uint32_t expected = 0;
+  while (it->Valid() && it->key().starts_with(ToSlice(prefix))) {
+    const std::string key = it->key().ToString();
+    const std::string value = it->value().ToString();
+    if (key != BlobKey(message_id, part, expected)) {
+      return absl::DataLossError(absl::StrCat("blob ", part, " of ", HexEncode(message_id),
+                                              ": piece ", expected, " is missing"));
+    }
+    it->Next();
+    const bool last = !it->Valid() || !it->key().starts_with(ToSlice(prefix));
+    absl::StatusOr<Bytes> plain =
+        OpenRecord(*data_aead_, kBlobAad, BlobPieceBinding(key, last), value);
+    if (!plain.ok()) {
+      return absl::DataLossError(absl::StrCat("blob ", part, " of ", HexEncode(message_id),
+                                              ": piece ", expected, " does not authenticate",
+                                              last ? " (was the blob cut short?)" : ""));
+    }
+    absl::Status given = piece(*plain);
+    OPENSSL_cleanse(plain->data(), plain->size());
+    RETURN_IF_ERROR(given);
+    ++expected;
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading blobs"));
+  if (expected == 0) {
+    return absl::NotFoundError(absl::StrCat("no blob ", part, " of ", HexEncode(message_id)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Bytes> NodeStore::GetBlob(absl::string_view message_id, uint32_t part) const {
+  Bytes out;
+  RETURN_IF_ERROR(ReadBlob(message_id, part, [&](absl::string_view piece) {
+    out.append(piece.data(), piece.size());
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 Bytes NodeStore::TimeKey(int64_t at_ms) {

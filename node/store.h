@@ -13,6 +13,16 @@
 //   pending      message id                       -> PendingInclusion
 //   alarms       at_ms u64be || sequence u64be    -> WitnessAlarm
 //   access_log   at_ms u64be || sequence u64be    -> AccessRecord
+//   blobs        message id || part u32be || chunk u32be
+//                                                 -> nonce(12) || AES-256-GCM(piece),
+//                                                    aad = "enlace/v1 node blob" || key || last
+//
+// Blobs hold an item's large secret bytes in pieces of kBlobChunkSize: attachment bodies
+// (parts 0 .. n-1) and envelopes too large to keep inline (part kEnvelopePart). `last` (one
+// byte, 1 on the final piece) is authenticated, so a blob cut short or with a piece missing or
+// moved does not read back. Blobs are written before the item's batch (so that no batch holds
+// a whole attachment in memory): the first PutBlob of an item records a pending mark, the item's
+// batch clears it (KeepBlobs), and Open deletes the blobs of marks left by an interrupted write.
 //
 // The data key (32 random bytes) is stored in `state` wrapped (AES-256-GCM) once per signing
 // key the node holds, under Keystore::StorageWrappingKey: any held signing key opens the store,
@@ -23,6 +33,7 @@
 #define ENLACE_NODE_STORE_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +55,9 @@ namespace enlace::node {
 
 class NodeStore {
  public:
+  static constexpr size_t kBlobChunkSize = 1 << 20;
+  static constexpr uint32_t kEnvelopePart = 0xffffffff;
+
   struct Options {
     std::string path;             // the database folder (created 0700)
     rocksdb::Env* env = nullptr;  // null: the default Env
@@ -70,6 +84,8 @@ class NodeStore {
     void DeletePending(absl::string_view message_id);
     absl::Status PutAlarm(const v1::WitnessAlarm& alarm);
     absl::Status PutAccess(const v1::AccessRecord& record);
+    // The item's blobs written with PutBlob belong to it from this batch on.
+    void KeepBlobs(absl::string_view message_id);
 
    private:
     friend class NodeStore;
@@ -85,6 +101,18 @@ class NodeStore {
   bool HasItem(absl::string_view message_id) const;
   // Decrypts the content of `message_id`. DATA_LOSS if it does not authenticate.
   absl::StatusOr<v1::StoredContent> GetContent(absl::string_view message_id) const;
+
+  // Encrypts `bytes` as blob `part` of `message_id`, in synced writes of a few pieces each (see
+  // above: the item's batch must then KeepBlobs, or AbandonBlobs be called).
+  absl::Status PutBlob(absl::string_view message_id, uint32_t part, absl::string_view bytes);
+  // Deletes the item's blobs and its pending mark now (a composition or reception that failed).
+  absl::Status AbandonBlobs(absl::string_view message_id);
+  // Decrypts blob `part` of `message_id` piece by piece, in order, into `piece`. NOT_FOUND if
+  // there is none; DATA_LOSS if a piece does not authenticate (changed, missing, moved, cut).
+  absl::Status ReadBlob(absl::string_view message_id, uint32_t part,
+                        const std::function<absl::Status(absl::string_view)>& piece) const;
+  // The whole blob in memory.
+  absl::StatusOr<Bytes> GetBlob(absl::string_view message_id, uint32_t part) const;
   // Every item, in message-id order.
   absl::StatusOr<std::vector<v1::StoredItemMeta>> ListItems() const;
 
@@ -119,6 +147,7 @@ class NodeStore {
     kPending,
     kAlarms,
     kAccess,
+    kBlobs,
     kFamilyCount
   };
   NodeStore(Env env) : env_(env) {}
@@ -128,6 +157,8 @@ class NodeStore {
   absl::StatusOr<std::vector<Record>> List(Family family) const;
   // at_ms u64be || sequence u64be.
   Bytes TimeKey(int64_t at_ms);
+  // Deletes the blobs of every pending mark (Open).
+  absl::Status RemoveUnfinishedBlobs();
 
   Env env_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -3,18 +3,23 @@
 #include <dirent.h>
 
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace enlace::node {
 namespace {
 
+using ::enlace::testing::IsOkAndHolds;
 using ::enlace::testing::StatusIs;
 using ::enlace::testing::TempDir;
 using ::testing::HasSubstr;
@@ -197,6 +202,116 @@ TEST(NodeStoreTest, RecordsOfOneMillisecondKeepTheirOrderAcrossRestarts) {
   for (const auto& r : records) actions.push_back(r.action());
   EXPECT_THAT(actions,
               ::testing::ElementsAre("run0-0", "run0-1", "run0-2", "run1-0", "run1-1", "run1-2"));
+}
+
+// Opens the store's database directly (the store closed), as someone with the disk would.
+void EditBlobs(const std::string& path,
+               const std::function<void(rocksdb::DB*, rocksdb::ColumnFamilyHandle*)>& edit) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names)
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == "blobs") edit(db.get(), handles[i]);
+  }
+  for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
+}
+
+Bytes PieceKey(const Bytes& id, uint32_t part, uint32_t piece) {
+  Bytes key = id;
+  AppendUint32(part, &key);
+  AppendUint32(piece, &key);
+  return key;
+}
+
+TEST(NodeStoreBlobTest, LargeBytesReadBackInPiecesAndAreEncryptedAtRest) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Keystore keys, MakeKeys(11));
+  const Bytes id(16, '\x05');
+  Bytes body;
+  for (int i = 0; body.size() < NodeStore::kBlobChunkSize * 5 / 2; ++i) {
+    absl::StrAppend(&body, "Informe confidencial, linea ", i, "\n");
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+    ASSERT_OK(store->PutBlob(id, 0, body));
+    ASSERT_OK(store->PutBlob(id, NodeStore::kEnvelopePart, ""));
+    NodeStore::Batch batch = store->NewBatch();
+    batch.KeepBlobs(id);
+    ASSERT_OK(store->Commit(batch));
+  }
+  EXPECT_EQ(AllBytes(dir.Sub("db")).find("Informe confidencial"), std::string::npos);
+  ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+  std::vector<size_t> pieces;
+  Bytes back;
+  ASSERT_OK(store->ReadBlob(id, 0, [&](absl::string_view piece) {
+    pieces.push_back(piece.size());
+    back.append(piece.data(), piece.size());
+    return absl::OkStatus();
+  }));
+  EXPECT_THAT(pieces, SizeIs(3));
+  EXPECT_EQ(pieces[0], NodeStore::kBlobChunkSize);
+  EXPECT_EQ(back, body);
+  EXPECT_THAT(store->GetBlob(id, NodeStore::kEnvelopePart), IsOkAndHolds(""));  // empty, not absent
+  EXPECT_THAT(store->GetBlob(id, 1), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  // A reader's error stops the reading and is returned.
+  EXPECT_THAT(store->ReadBlob(id, 0, [](absl::string_view) { return absl::CancelledError("x"); }),
+              StatusIs(absl::StatusCode::kCancelled, ::testing::_));
+}
+
+TEST(NodeStoreBlobTest, BlobsOfAnUnfinishedItemAreRemovedAtTheNextOpen) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Keystore keys, MakeKeys(12));
+  const Bytes kept(16, '\x01'), unfinished(16, '\x02'), abandoned(16, '\x03');
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+    ASSERT_OK(store->PutBlob(kept, 0, "kept"));
+    ASSERT_OK(store->PutBlob(unfinished, 0, "crash before the item's batch"));
+    ASSERT_OK(store->PutBlob(abandoned, 0, "a composition that failed"));
+    ASSERT_OK(store->AbandonBlobs(abandoned));
+    EXPECT_THAT(store->GetBlob(abandoned, 0), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+    NodeStore::Batch batch = store->NewBatch();
+    batch.KeepBlobs(kept);
+    ASSERT_OK(store->Commit(batch));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+  EXPECT_THAT(store->GetBlob(kept, 0), IsOkAndHolds("kept"));
+  EXPECT_THAT(store->GetBlob(unfinished, 0), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+}
+
+TEST(NodeStoreBlobTest, ABlobCutShortWithAPieceMissingOrMovedDoesNotRead) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Keystore keys, MakeKeys(13));
+  const Bytes cut(16, '\x01'), holed(16, '\x02'), target(16, '\x03');
+  const Bytes body(NodeStore::kBlobChunkSize * 2 + 10, 'z');
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+    NodeStore::Batch batch = store->NewBatch();
+    for (const Bytes* id : {&cut, &holed, &target}) {
+      ASSERT_OK(store->PutBlob(*id, 0, body));
+      batch.KeepBlobs(*id);
+    }
+    ASSERT_OK(store->Commit(batch));
+  }
+  EditBlobs(dir.Sub("db"), [&](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* blobs) {
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), blobs, PieceKey(cut, 0, 2)).ok());
+    ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), blobs, PieceKey(holed, 0, 1)).ok());
+    std::string piece;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), blobs, PieceKey(cut, 0, 0), &piece).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), blobs, PieceKey(target, 0, 0), piece).ok());
+  });
+  ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+  EXPECT_THAT(store->GetBlob(cut, 0),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("cut short")));
+  EXPECT_THAT(store->GetBlob(holed, 0),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("piece 1 is missing")));
+  EXPECT_THAT(store->GetBlob(target, 0),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not authenticate")));
 }
 
 }  // namespace

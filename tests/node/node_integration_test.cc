@@ -593,5 +593,96 @@ TEST_F(NodeIntegrationTest, GuidedPromptsComposeAReferralAndAnAlert) {
   EXPECT_THAT(cut.err, HasSubstr("input ended"));
 }
 
+// Attachments travel inside the sealed payload: several megabytes go up with SubmitStream, come
+// down in 1 MiB deliveries, are checked against the document's references, stored encrypted, and
+// exported to files whose bytes are checked once more.
+TEST_F(NodeIntegrationTest, AMultiMegabyteAttachmentTravelsEndToEndAndExportsChecked) {
+  Network({"MX", "GT"});
+  StartNodes({"MX", "GT"});
+  Bytes report(3 << 20, '\0');  // random, so that nothing compresses it away
+  ASSERT_OK(DeterministicRandom(5).Fill(
+      absl::MakeSpan(reinterpret_cast<uint8_t*>(report.data()), report.size())));
+  const Bytes annex = "Anexo: lista de asistentes (ficticia)\n";
+  ASSERT_OK(WriteFileAtomically(files_.Sub("informe.pdf"), report));
+  ASSERT_OK(WriteFileAtomically(files_.Sub("anexo.txt"), annex));
+  v1::Content document = Example("document_secretariat_minutes.json");
+  document.mutable_document()->clear_attachments();
+  ASSERT_OK_AND_ASSIGN(std::string json, domain::MessageToJson(document));
+  ASSERT_OK(WriteFileAtomically(files_.Sub("document.json"), json));
+  CliResult sent_cli = network_->Cli(
+      "MX", {"--json", "send", "document", "--file", files_.Sub("document.json"), "--to", "GT",
+             "--attach", files_.Sub("informe.pdf"), "--attach", files_.Sub("anexo.txt")});
+  ASSERT_EQ(sent_cli.exit_code, 0) << sent_cli.out << sent_cli.err;
+  const v1::SendResponse sent = ParseJson<v1::SendResponse>(sent_cli.out);
+  ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", sent.message_id()); }, absl::Seconds(1)))
+      << "the document did not arrive";
+
+  // The sender's envelope went up streamed and its receipt verified; both sides keep it in blobs.
+  ASSERT_OK_AND_ASSIGN(Bytes id, HexDecode(sent.message_id()));
+  ASSERT_TRUE(network_->WaitUntil([&] {
+    absl::StatusOr<v1::StoredItemMeta> mx = network_->node("MX").store().GetItem(id);
+    return mx.ok() && mx->has_receipt();
+  }));
+  ASSERT_OK_AND_ASSIGN(v1::StoredItemMeta mx, network_->node("MX").store().GetItem(id));
+  ASSERT_OK_AND_ASSIGN(v1::StoredItemMeta gt, network_->node("GT").store().GetItem(id));
+  EXPECT_TRUE(mx.envelope_in_blobs());
+  EXPECT_TRUE(gt.envelope_in_blobs());
+  EXPECT_EQ(gt.attachment_count(), 2u);
+  EXPECT_EQ(network_->node("MX").witness().alarm_count(), 0u);
+  EXPECT_EQ(network_->node("GT").witness().alarm_count(), 0u);
+
+  CliResult shown = network_->Cli("GT", {"show", sent.message_id()});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("1. informe.pdf — application/pdf, 3145728 bytes"));
+  EXPECT_THAT(shown.out, HasSubstr("2. anexo.txt — text/plain"));
+  CliResult listed = network_->Cli("GT", {"inbox"});
+  EXPECT_THAT(listed.out, HasSubstr("[2 att.]"));
+
+  const std::string out1 = files_.Sub("received-informe.pdf");
+  CliResult exported =
+      network_->Cli("GT", {"export", sent.message_id(), "--attachment", "1", "--out", out1});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_THAT(exported.out, HasSubstr("SHA-256 checked"));
+  EXPECT_THAT(ReadFile(out1, 8 << 20), enlace::testing::IsOkAndHolds(report));
+  struct stat info;
+  ASSERT_EQ(stat(out1.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  const std::string out2 = files_.Sub("received-anexo.txt");
+  ASSERT_EQ(
+      network_
+          ->Cli("GT", {"--json", "export", sent.message_id(), "--attachment", "2", "--out", out2})
+          .exit_code,
+      0);
+  EXPECT_THAT(ReadFile(out2, 1 << 20), enlace::testing::IsOkAndHolds(annex));
+  // The sender keeps what it sent.
+  const std::string mine = files_.Sub("sent-informe.pdf");
+  ASSERT_EQ(network_->Cli("MX", {"export", sent.message_id(), "--attachment", "1", "--out", mine})
+                .exit_code,
+            0);
+  EXPECT_THAT(ReadFile(mine, 8 << 20), enlace::testing::IsOkAndHolds(report));
+
+  // Refusals name what is wrong; an existing file is never overwritten.
+  CliResult no_third =
+      network_->Cli("GT", {"export", sent.message_id(), "--attachment", "3", "--out", "x"});
+  EXPECT_EQ(no_third.exit_code, 1);
+  EXPECT_THAT(no_third.err, HasSubstr("has 2 attachments"));
+  CliResult exists =
+      network_->Cli("GT", {"export", sent.message_id(), "--attachment", "1", "--out", out1});
+  EXPECT_EQ(exists.exit_code, 1);
+  EXPECT_THAT(exists.err, HasSubstr("exists"));
+
+  // Every export is in the access log, with the attachment's number.
+  CliResult audit = network_->Cli("GT", {"--json", "audit"});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  v1::AuditResponse view = ParseJson<v1::AuditResponse>(audit.out);
+  std::vector<uint32_t> exports;
+  for (const v1::AccessEntry& entry : view.access_log()) {
+    if (entry.action() == "export_attachment" && entry.message_id() == sent.message_id()) {
+      exports.push_back(entry.attachment());
+    }
+  }
+  EXPECT_THAT(exports, ::testing::UnorderedElementsAre(0u, 1u));
+}
+
 }  // namespace
 }  // namespace enlace::node::testing
