@@ -195,7 +195,7 @@ for move in GT:ACCEPTED GT:RISK_ASSESSMENT GT:RETURN_PLANNED MX:IN_TRANSIT GT:RE
   say "→ $other sees the case in $what"
 done
 BRIEF=1 at node/MX thread "$case_ref"
-passed "referral $case_ref: Received → Accepted → … → Assistance started, seen by both sides"
+passed "case ${case_ref:0:8}…: Received → Accepted → … → Assistance started, both sides saw each step"
 
 # ---------------------------------------------------------------------------------------------
 step "2 alert" "2. A US investigator alerts GT, HN, SV and MX about a smuggling route (B2, H2)"
@@ -224,7 +224,7 @@ if out=$(net_cli node/GT --lang "$lang" forward "$alert_id" --to PA --note "ruta
   fail "the H2 alert was forwarded"
 fi
 echo "$out" | sed 's/^/    /'
-passed "alert $alert_ref: 3 acknowledged + 1 hit, seen by the US; forwarding the H2 alert refused"
+passed "${alert_ref:0:8}…: 4 acknowledged, 1 hit, seen by the US; the H2 alert's forward refused"
 
 # ---------------------------------------------------------------------------------------------
 step "3 request" "3. The Secretariat asks for legislation-matrix inputs and distributes an IOM bulletin"
@@ -274,7 +274,7 @@ at node/PA cases --overdue
 overdue=$(ask node/PA cases --overdue |
   json "sum(1 for c in d.get('cases', []) if c['ref'] == '$request_ref' and c.get('overdue'))")
 [[ $overdue == 1 ]] || fail "Panama's node does not show the unanswered request as overdue"
-passed "request $request_ref answered by CR and HN, overdue at PA; bulletin to 11 countries + IOM"
+passed "${request_ref:0:8}…: CR and HN answered, overdue at PA; IOM bulletin to 11 countries + IOM"
 
 # ---------------------------------------------------------------------------------------------
 step "4 revoke" "4. Belize's signing key is stolen: the operator revokes it; Belize's next message is refused"
@@ -290,7 +290,7 @@ refused() { [[ $(net_item_state node/BZ "$bz_id") == ITEM_STATE_FAILED* ]]; }
 net_wait 20 "the hub to refuse Belize's message" refused || fail "Belize's message was not refused"
 at node/BZ inbox --kind INFO_REQUEST
 say "why: $(net_item_state node/BZ "$bz_id" | cut -d' ' -f2-)"
-passed "key $bz_key revoked and pushed to the hub; Belize's next message refused by the hub"
+passed "Belize's key ${bz_key:0:8}… revoked and pushed; its next message refused by the hub"
 
 # ---------------------------------------------------------------------------------------------
 step "5 audit" "5. The auditor fetches and verifies the log; the hub's store holds none of the girl's data"
