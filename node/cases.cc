@@ -345,4 +345,27 @@ void RefreshDeadline(v1::CaseSummary& summary, absl::Time now, const CasePolicie
   }
 }
 
+absl::Time CaseEndedAt(const v1::CaseSummary& summary, const CasePolicies& policies) {
+  switch (summary.kind()) {
+    case v1::CASE_KIND_REFERRAL: {
+      domain::ReferralCase referral = ToReferralCase(summary);
+      // Never the infinite past: a case without times has not ended.
+      referral.last_step_at =
+          TimeOr(summary.last_step_at(), TimeOr(summary.opened_at(), absl::InfiniteFuture()));
+      if (domain::IsOpenReferralState(referral.state)) {
+        return domain::ReferralExpiresAt(referral, policies.deadlines);
+      }
+      return referral.last_step_at;
+    }
+    case v1::CASE_KIND_ALERT:
+      return std::min(TimeOr(summary.ended_at(), absl::InfiniteFuture()),
+                      TimeOr(summary.valid_until(), absl::InfiniteFuture()));
+    case v1::CASE_KIND_REQUEST:
+      return summary.answered() ? TimeOr(summary.last_step_at(), absl::InfiniteFuture())
+                                : TimeOr(summary.deadline(), absl::InfiniteFuture());
+    default:
+      return absl::InfiniteFuture();
+  }
+}
+
 }  // namespace enlace::node

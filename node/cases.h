@@ -62,6 +62,12 @@ absl::optional<v1::CaseSummary> ApplyInbound(const absl::optional<v1::CaseSummar
 // Fills deadline and overdue as of `now`.
 void RefreshDeadline(v1::CaseSummary& summary, absl::Time now, const CasePolicies& policies);
 
+// When the case ended, for retention (InfiniteFuture while it runs): a referral when it reached
+// CLOSED, DECLINED, WITHDRAWN or EXPIRED, or, still open, once it may be marked EXPIRED
+// (inactivity); an alert at its expiry or withdrawal, or at the end of its validity; a request
+// when it was answered, or at its deadline.
+absl::Time CaseEndedAt(const v1::CaseSummary& summary, const CasePolicies& policies);
+
 }  // namespace enlace::node
 
 #endif  // ENLACE_NODE_CASES_H_

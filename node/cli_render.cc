@@ -239,6 +239,7 @@ void PrintInbox(const v1::ListInboxResponse& r, const View& view, std::ostream& 
       absl::StrAppend(&state, view.T(", acuse de ", ", acked by "), item.acknowledged_by_size(),
                       "/", item.recipient_ids_size());
     }
+    if (item.has_purged_at()) absl::StrAppend(&state, view.T(", depurado", ", purged"));
     std::string kind = domain::LabelOf(item.kind(), view.language);
     if (item.attachment_count() > 0) {
       absl::StrAppend(&kind, " [", item.attachment_count(), view.T(" adj.]", " att.]"));
@@ -261,6 +262,12 @@ void PrintShow(const v1::ShowResponse& r, const View& view, std::ostream& out) {
       << view.T("Firmado con la clave ", "Signed with key ") << r.signer_key_id() << "\n";
   if (!item.error().empty())
     out << view.T("Error del hub: ", "Hub error: ") << item.error() << "\n";
+  if (item.has_purged_at()) {
+    out << view.T("Contenido depurado el ", "Content purged on ") << view.Time(item.purged_at())
+        << view.T(" (política de conservación): solo quedan estos datos.\n",
+                  " (retention policy): only this record is left.\n");
+    return;
+  }
   const std::vector<const v1::Attachment*> attachments = AttachmentRefs(r.content());
   if (!attachments.empty()) {
     out << view.T("Adjuntos (enlace export ", "Attachments (enlace export ") << item.message_id()
@@ -398,7 +405,10 @@ void PrintAudit(const v1::AuditResponse& r, const View& view, std::ostream& out)
     for (const v1::AccessEntry& entry : r.access_log()) {
       std::string action = entry.action();
       if (action == "export_attachment") absl::StrAppend(&action, " #", entry.attachment() + 1);
-      table.Add({view.Time(entry.at()), entry.os_user(), action, entry.message_id()});
+      table.Add({view.Time(entry.at()), entry.os_user(), action,
+                 entry.action() == "destroy_key"
+                     ? absl::StrCat(view.T("clave ", "key "), entry.key_id())
+                     : entry.message_id()});
     }
     table.Print(out);
   }

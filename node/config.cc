@@ -139,6 +139,9 @@ void CheckConfig(const v1::NodeConfig& config, TextConfig& check) {
     check.Fail("outbox.max_backoff_ms", "at most one day");
   }
   if (config.max_clock_skew_s() > 3600) check.Fail("max_clock_skew_s", "at most 3600");
+  if (config.maintenance_interval_s() > 24 * 3600) {
+    check.Fail("maintenance_interval_s", "at most 86400 (one day)");
+  }
 }
 
 void FillDefaults(absl::string_view base_dir, v1::NodeConfig& config) {
@@ -168,6 +171,7 @@ void FillDefaults(absl::string_view base_dir, v1::NodeConfig& config) {
   if (config.directory_refresh_s() == 0) config.set_directory_refresh_s(300);
   if (config.max_message_age_s() == 0) config.set_max_message_age_s(30 * 24 * 3600);
   if (config.max_clock_skew_s() == 0) config.set_max_clock_skew_s(300);
+  if (config.maintenance_interval_s() == 0) config.set_maintenance_interval_s(3600);
 }
 
 }  // namespace

@@ -209,5 +209,40 @@ TEST(RequestCaseTest, UnansweredRequestPastItsDeadlineIsOverdue) {
   EXPECT_FALSE(answered->overdue());
 }
 
+TEST(CaseEndedAtTest, EachKindOfCaseEndsWhenItsLifecycleSays) {
+  const CasePolicies policies;
+  const absl::Time t = absl::FromUnixSeconds(1795000000);
+  v1::CaseSummary referral;
+  referral.set_kind(v1::CASE_KIND_REFERRAL);
+  referral.set_referral_state(v1::REFERRAL_STATE_CLOSED);
+  *referral.mutable_opened_at() = domain::TimeToProto(t - absl::Hours(24 * 40));
+  *referral.mutable_last_step_at() = domain::TimeToProto(t);
+  EXPECT_EQ(CaseEndedAt(referral, policies), t);
+  // Still open: it ends when it may be marked EXPIRED for inactivity.
+  referral.set_referral_state(v1::REFERRAL_STATE_ACCEPTED);
+  EXPECT_EQ(CaseEndedAt(referral, policies), t + policies.deadlines.referral_inactivity_expiry);
+  referral.clear_last_step_at();
+  EXPECT_EQ(CaseEndedAt(referral, policies),
+            t - absl::Hours(24 * 40) + policies.deadlines.referral_inactivity_expiry);
+  referral.clear_opened_at();  // no times at all: never the infinite past
+  EXPECT_EQ(CaseEndedAt(referral, policies), absl::InfiniteFuture());
+
+  v1::CaseSummary alert;
+  alert.set_kind(v1::CASE_KIND_ALERT);
+  EXPECT_EQ(CaseEndedAt(alert, policies), absl::InfiniteFuture());
+  *alert.mutable_valid_until() = domain::TimeToProto(t);
+  EXPECT_EQ(CaseEndedAt(alert, policies), t);
+  *alert.mutable_ended_at() = domain::TimeToProto(t - absl::Hours(1));  // withdrawn earlier
+  EXPECT_EQ(CaseEndedAt(alert, policies), t - absl::Hours(1));
+
+  v1::CaseSummary request;
+  request.set_kind(v1::CASE_KIND_REQUEST);
+  *request.mutable_deadline() = domain::TimeToProto(t);
+  EXPECT_EQ(CaseEndedAt(request, policies), t);
+  request.set_answered(true);
+  *request.mutable_last_step_at() = domain::TimeToProto(t - absl::Hours(2));
+  EXPECT_EQ(CaseEndedAt(request, policies), t - absl::Hours(2));
+}
+
 }  // namespace
 }  // namespace enlace::node

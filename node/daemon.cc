@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -98,7 +100,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
     daemon->hub_ = daemon->wrapped_.get();
   }
 
-  ASSIGN_OR_RETURN(Keystore keys, Keystore::Load(self, config.keys(), passphrase));
+  ASSIGN_OR_RETURN(std::set<std::string> destroyed, ReadDestroyedKeyFiles(config.data_dir()));
+  ASSIGN_OR_RETURN(Keystore keys, Keystore::Load(self, config.keys(), passphrase, destroyed));
   RETURN_IF_ERROR(MakeDirectories(config.data_dir(), 0750));
   NodeOptions node;
   node.config = config;
@@ -186,11 +189,18 @@ void Daemon::ConnectorLoop() {
   const v1::NodeConfig& config = options_.config;
   const absl::Duration check_every = absl::Seconds(config.witness().check_interval_s());
   const absl::Duration refresh_every = absl::Seconds(config.directory_refresh_s());
+  const absl::Duration maintain_every = absl::Seconds(config.maintenance_interval_s());
   absl::Time next_check = absl::InfiniteFuture();
   absl::Time next_refresh = absl::InfiniteFuture();
+  absl::Time next_maintenance = options_.env.clock->Now();
   uint32_t attempt = 0;
   while (true) {
     absl::Time now = options_.env.clock->Now();
+    // Retention does not need the hub: it runs connected or not.
+    if (now >= next_maintenance) {
+      Maintain();
+      next_maintenance = now + maintain_every;
+    }
     if (!connected()) {
       absl::Status status = node_->OnConnected();
       if (status.ok()) {
@@ -207,7 +217,7 @@ void Daemon::ConnectorLoop() {
             std::min(absl::Milliseconds(config.outbox().max_backoff_ms()), absl::Seconds(30)),
             options_.env.random);
         WriteMetrics();
-        if (!WaitFor(now + delay)) return;
+        if (!WaitFor(std::min(now + delay, next_maintenance))) return;
         continue;
       }
     }
@@ -222,7 +232,17 @@ void Daemon::ConnectorLoop() {
       next_check = now + check_every;
     }
     WriteMetrics();
-    if (!WaitFor(std::min(next_check, next_refresh))) return;
+    if (!WaitFor(std::min({next_check, next_refresh, next_maintenance}))) return;
+  }
+}
+
+void Daemon::Maintain() {
+  absl::StatusOr<MaintenanceReport> report = node_->Maintain();
+  if (!report.ok()) {
+    LogError("node.maintenance", {{"error", std::string(report.status().message())}});
+  } else if (report->purged > 0 || !report->destroyed_keys.empty()) {
+    LogInfo("node.maintenance", {{"purged", absl::StrCat(report->purged)},
+                                 {"keys_destroyed", absl::StrCat(report->destroyed_keys.size())}});
   }
 }
 

@@ -2,7 +2,9 @@
 // by the config, keeps one mutual-TLS channel to the hub, and runs three threads:
 //   connector  (re)connects: on every connection refreshes the directory, pins the log key and
 //              checks the log (Node::OnConnected); then every witness interval checks the log
-//              and every directory interval refreshes the directory; writes the metrics file;
+//              and every directory interval refreshes the directory; every maintenance interval,
+//              connected or not, applies the retention policy (Node::Maintain); writes the
+//              metrics file;
 //   sender     submits the outbox as entries fall due (exponential backoff with jitter);
 //   receiver   keeps a Subscribe stream open from the persisted cursor.
 // and serves the local API (node/local_api.h) on its Unix socket.
@@ -64,6 +66,8 @@ class Daemon {
   // comes first. Returns false once stopping.
   bool WaitFor(absl::Time until);
   void SetConnected(bool connected, const absl::Status& why);
+  // One retention round (Node::Maintain), logged.
+  void Maintain();
   void WriteMetrics();
 
   DaemonOptions options_;

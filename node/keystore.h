@@ -4,11 +4,19 @@
 // Key files are either encrypted with a passphrase (asked for only when a file needs it) or
 // unencrypted in mode 0600; both are refused when group or others may read them. Which signing
 // key signs, and which encryption keys may be used, is the directory's word (rotation): the
-// keystore only holds the private halves. Immutable after loading; thread-safe for const use.
+// keystore only holds the private halves. Const use is thread-safe; DestroyEncryptionKey (the
+// only change after loading) must not run concurrently with any other use (the node serializes
+// them).
+//
+// Destroyed keys: once identity/key_retention.h allows it, the node destroys an old private
+// decryption key (the file overwritten with zeros, synced, removed) and records the file in
+// <data_dir>/destroyed-keys ("<key id hex> <path>" per line), so that later starts skip that
+// file of the configuration instead of failing on it.
 #ifndef ENLACE_NODE_KEYSTORE_H_
 #define ENLACE_NODE_KEYSTORE_H_
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,11 +43,16 @@ absl::StatusOr<bool> IsEncryptedKeyFile(absl::string_view path);
 // `fallback` (the daemon's terminal prompt). The error names the source that failed.
 PassphraseProvider PassphraseFrom(const v1::NodeKeys& keys, PassphraseProvider fallback);
 
+// The key files destroyed in the node whose data folder is `data_dir` (none if it has no record).
+absl::StatusOr<std::set<std::string>> ReadDestroyedKeyFiles(absl::string_view data_dir);
+
 class Keystore {
  public:
-  // Loads every file of `keys`. The error names the file.
+  // Loads every file of `keys` except the encryption key files in `destroyed` (see above). The
+  // error names the file.
   static absl::StatusOr<Keystore> Load(ParticipantId self, const v1::NodeKeys& keys,
-                                       const PassphraseProvider& passphrase);
+                                       const PassphraseProvider& passphrase,
+                                       const std::set<std::string>& destroyed = {});
   // From keys in memory (tests and tools).
   static absl::StatusOr<Keystore> FromKeys(ParticipantId self,
                                            std::vector<Ed25519PrivateKey> signing_keys,
@@ -58,6 +71,14 @@ class Keystore {
   // The held X25519 key with `key_id`, or null.
   const X25519PrivateKey* EncryptionKey(absl::string_view key_id) const;
 
+  // Destroys the held X25519 key `key_id`: its file (when it came from one) is overwritten with
+  // zeros, synced and removed, the file recorded in `data_dir`'s destroyed-keys, and the key
+  // dropped from memory. Returns the file's path (empty for a key given in memory). NOT_FOUND if
+  // no such key is held. (On copy-on-write or flash storage the old blocks may survive the
+  // overwrite; the key's passphrase encryption, where used, still protects them.)
+  absl::StatusOr<std::string> DestroyEncryptionKey(absl::string_view key_id,
+                                                   absl::string_view data_dir);
+
   const std::vector<Ed25519PrivateKey>& signing_keys() const { return signing_keys_; }
   const std::vector<X25519PrivateKey>& encryption_keys() const { return identity_.keys; }
   // This node as a recipient, for crypto/envelope.h Open.
@@ -71,15 +92,20 @@ class Keystore {
 
  private:
   Keystore(ParticipantId self, std::vector<Ed25519PrivateKey> signing_keys,
-           std::vector<X25519PrivateKey> encryption_keys)
-      : self_(std::move(self)), signing_keys_(std::move(signing_keys)) {
+           std::vector<X25519PrivateKey> encryption_keys, std::vector<std::string> files)
+      : self_(std::move(self)),
+        signing_keys_(std::move(signing_keys)),
+        encryption_key_files_(std::move(files)) {
     identity_.recipient_id = self_.str();
     identity_.keys = std::move(encryption_keys);
+    encryption_key_files_.resize(identity_.keys.size());
   }
 
   ParticipantId self_;
   std::vector<Ed25519PrivateKey> signing_keys_;
   RecipientIdentity identity_;
+  // The file each of identity_.keys came from (empty: given in memory).
+  std::vector<std::string> encryption_key_files_;
 };
 
 }  // namespace enlace::node

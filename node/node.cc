@@ -22,6 +22,7 @@
 #include "domain/issues.h"
 #include "domain/json.h"
 #include "domain/validate.h"
+#include "identity/key_retention.h"
 #include "nlohmann/json.hpp"
 #include "node/attachments.h"
 #include "node/config.h"
@@ -77,8 +78,20 @@ v1::ItemSummary ToSummary(const v1::StoredItemMeta& meta) {
   item.set_log_index(meta.log_index());
   *item.mutable_acknowledged_by() = meta.acknowledged_by();
   item.set_error(meta.error());
+  if (meta.purged_at_ms() != 0) {
+    *item.mutable_purged_at() = TimeToProto(absl::FromUnixMillis(meta.purged_at_ms()));
+  }
   item.set_attachment_count(meta.attachment_count());
   return item;
+}
+
+absl::Status Purged(const v1::StoredItemMeta& meta) {
+  const std::string when = FormatUtc(absl::FromUnixMillis(meta.purged_at_ms()));
+  return NodeError(absl::StatusCode::kFailedPrecondition,
+                   absl::StrCat("el contenido del mensaje ", HexEncode(meta.message_id()),
+                                " se eliminó el ", when, " (política de conservación)"),
+                   absl::StrCat("the content of message ", HexEncode(meta.message_id()),
+                                " was purged on ", when, " (retention policy)"));
 }
 
 // The kind whose read right governs a case of `kind`.
@@ -540,6 +553,7 @@ absl::StatusOr<v1::SendResponse> Node::Forward(const LocalUser& user,
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(v1::StoredItemMeta meta, store_->GetItem(id));
   if (!MayRead(user.config, meta.kind())) return RoleRefused(user, meta.kind(), false);
+  if (meta.purged_at_ms() != 0) return Purged(meta);
   ASSIGN_OR_RETURN(v1::StoredContent stored, store_->GetContent(id));
   ASSIGN_OR_RETURN(v1::Content original, domain::ContentFromBinary(stored.content()));
   OPENSSL_cleanse(stored.mutable_content()->data(), stored.content().size());
@@ -596,6 +610,12 @@ absl::StatusOr<v1::ListInboxResponse> Node::ListInbox(const LocalUser& user,
 
 absl::StatusOr<v1::ShowResponse> Node::ShowItem(const std::string& who, uint32_t uid,
                                                 const v1::StoredItemMeta& meta, bool for_export) {
+  if (meta.purged_at_ms() != 0) {  // only the record is left: nothing is decrypted or logged
+    v1::ShowResponse response;
+    *response.mutable_item() = ToSummary(meta);
+    response.set_signer_key_id(HexEncode(meta.signer_key_id()));
+    return response;
+  }
   ASSIGN_OR_RETURN(v1::StoredContent stored, store_->GetContent(meta.message_id()));
   absl::StatusOr<v1::Content> content = domain::ContentFromBinary(stored.content());
   OPENSSL_cleanse(stored.mutable_content()->data(), stored.content().size());
@@ -673,6 +693,7 @@ absl::Status Node::ExportAttachment(
     absl::StatusOr<v1::StoredItemMeta> meta = store_->GetItem(id);
     if (!meta.ok()) return NoSuchMessage(meta.status(), request.message_id());
     if (!MayRead(user.config, meta->kind())) return RoleRefused(user, meta->kind(), false);
+    if (meta->purged_at_ms() != 0) return Purged(*meta);
     if (request.index() >= meta->attachment_count()) {
       return NodeError(
           absl::StatusCode::kNotFound,
@@ -766,6 +787,7 @@ absl::StatusOr<v1::KeysResponse> Node::Keys(const LocalUser& user) const {
     bool in_use = signing.ok() && (*signing)->public_key().KeyId() == key.key_id();
     add(key, "signing", held, in_use);
   }
+  absl::MutexLock lock(&mu_);  // the held encryption keys change when one is destroyed
   for (const v1::DirectoryKey& key : entry->encryption_keys()) {
     bool held = keys_.EncryptionKey(key.key_id()) != nullptr;
     bool in_use = encryption.ok() && encryption->front().key.KeyId() == key.key_id();
@@ -914,6 +936,7 @@ absl::StatusOr<v1::AuditResponse> Node::Audit(const LocalUser& user) const {
     entry->set_os_user(it->os_user());
     entry->set_action(it->action());
     entry->set_message_id(HexEncode(it->message_id()));
+    entry->set_key_id(HexEncode(it->key_id()));
     entry->set_attachment(it->attachment());
   }
   return response;
@@ -1359,6 +1382,81 @@ absl::StatusOr<WitnessCheck> Node::CheckLog() {
   }
   if (changed) RETURN_IF_ERROR(store_->Commit(batch));
   return check;
+}
+
+absl::StatusOr<MaintenanceReport> Node::Maintain() {
+  absl::MutexLock lock(&mu_);
+  MaintenanceReport report;
+  ASSIGN_OR_RETURN(report.purged, PurgeDueContent());
+  ASSIGN_OR_RETURN(report.destroyed_keys, DestroyRetiredKeys());
+  return report;
+}
+
+absl::StatusOr<int> Node::PurgeDueContent() {
+  const absl::Time now = options_.env.clock->Now();
+  ASSIGN_OR_RETURN(std::vector<v1::StoredItemMeta> items, store_->ListItems());
+  // When each item's case ended (nullopt: the reference has no case, e.g. a bulletin).
+  std::map<std::string, absl::optional<absl::Time>> case_ends;
+  int purged = 0;
+  for (v1::StoredItemMeta& meta : items) {
+    // Still to be submitted: the envelope is needed (the outbox gives up after the message age).
+    if (meta.purged_at_ms() != 0 || meta.delivery() == v1::ITEM_STATE_QUEUED) continue;
+    absl::optional<absl::Time> case_end;
+    if (!meta.ref().empty()) {
+      auto it = case_ends.find(meta.ref());
+      if (it == case_ends.end()) {
+        absl::StatusOr<v1::CaseSummary> summary = store_->GetCase(meta.ref());
+        if (!summary.ok() && !absl::IsNotFound(summary.status())) return summary.status();
+        it = case_ends
+                 .emplace(meta.ref(), summary.ok() ? absl::make_optional(
+                                                         CaseEndedAt(*summary, options_.policies))
+                                                   : absl::nullopt)
+                 .first;
+      }
+      case_end = it->second;
+    }
+    const absl::Time ended = case_end.value_or(absl::FromUnixMillis(meta.created_at_ms()));
+    if (now < domain::ContentPurgeAt(meta.kind(), ended, options_.policies.retention)) continue;
+    meta.set_purged_at_ms(absl::ToUnixMillis(now));
+    NodeStore::Batch batch = store_->NewBatch();
+    batch.DeleteContent(meta.message_id());
+    batch.PutItem(meta);
+    RETURN_IF_ERROR(RecordAccess(batch, options_.daemon_user, 0, "purge", meta.message_id()));
+    RETURN_IF_ERROR(store_->Commit(batch));
+    ++purged;
+    LogInfo("node.purged", {{"message_id", HexEncode(meta.message_id())},
+                            {"kind", v1::MessageKind_Name(meta.kind())},
+                            {"ended", FormatUtc(ended)}});
+  }
+  return purged;
+}
+
+absl::StatusOr<std::vector<Bytes>> Node::DestroyRetiredKeys() {
+  std::shared_ptr<const Directory> directory = directory_->current();
+  if (directory == nullptr) return std::vector<Bytes>();  // validity unknown: keep everything
+  // An encryption key is needed for what was sealed to it before its end and arrives later: the
+  // node refuses messages older than max_message_age (plus the clock skew it allows), so after
+  // that long nothing it would accept can need the key.
+  const absl::Duration retention = absl::Seconds(options_.config.max_message_age_s()) +
+                                   absl::Seconds(options_.config.max_clock_skew_s());
+  std::vector<KeyValidity> held;
+  for (const X25519PrivateKey& key : keys_.encryption_keys()) {
+    absl::StatusOr<KeyValidity> info = directory->KeyInfo(self(), key.public_key().KeyId());
+    if (info.ok() && info->kind == KeyKind::kEncryption) held.push_back(*info);
+  }
+  std::vector<Bytes> destroyed = PrivateKeysToDestroy(held, options_.env.clock->Now(), retention);
+  for (const Bytes& key_id : destroyed) {
+    ASSIGN_OR_RETURN(std::string file,
+                     keys_.DestroyEncryptionKey(key_id, options_.config.data_dir()));
+    v1::AccessRecord details;
+    details.set_key_id(key_id);
+    NodeStore::Batch batch = store_->NewBatch();
+    RETURN_IF_ERROR(
+        RecordAccess(batch, options_.daemon_user, 0, "destroy_key", "", std::move(details)));
+    RETURN_IF_ERROR(store_->Commit(batch));
+    LogInfo("node.key_destroyed", {{"key_id", HexEncode(key_id)}, {"file", file}});
+  }
+  return destroyed;
 }
 
 std::string Node::MetricsText() const {

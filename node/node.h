@@ -16,7 +16,13 @@
 // bytes, each checked against its reference first; large envelopes are kept in the store's
 // blobs and submitted streamed (HubPort::Submit). The node holds one such envelope in memory at
 // a time while sealing, submitting or opening it.
-
+//
+// Retention: Maintain() purges the content (and attachments and envelope) of items whose
+// retention period has run out (domain/policy.h RetentionPolicy, counted from the end of their
+// case: a referral's closure, an alert's expiry, a request's answer; from creation for
+// publications and items without a case), leaving the item's record marked purged, and destroys
+// the private decryption keys identity/key_retention.h lets go; both are recorded in the access
+// log.
 //
 // Receiving: HandleDelivery() assembles the envelope, and stores it only if it verifies:
 // the sender is in the directory, its key was valid and not revoked when the message was
@@ -70,6 +76,12 @@ struct NodeOptions {
   // Facts about the TLS certificate for `doctor` (SHA-256 and end of validity).
   Bytes certificate_sha256;
   absl::Time certificate_not_after = absl::InfiniteFuture();
+};
+
+// What one maintenance round did.
+struct MaintenanceReport {
+  int purged = 0;                     // items whose content was purged
+  std::vector<Bytes> destroyed_keys;  // key ids of the private decryption keys destroyed
 };
 
 // A local user as the daemon identified them (peer credentials, then the node config).
@@ -141,6 +153,10 @@ class Node {
   // Records the outcome of a connection attempt for `doctor`.
   void SetHubReachable(bool reachable, absl::string_view detail);
 
+  // ---- Maintenance (the daemon's, every maintenance_interval_s of the injected clock). ----
+  // Purges the content that is due and destroys the decryption keys that may go (see above).
+  absl::StatusOr<MaintenanceReport> Maintain();
+
   // Counters for the metrics file (Prometheus text format).
   std::string MetricsText() const;
   const LogWitness& witness() const { return *witness_; }
@@ -172,6 +188,8 @@ class Node {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The attachment bodies the store holds for an item (a forward sends them again).
   absl::StatusOr<std::vector<Bytes>> LoadAttachments(const v1::StoredItemMeta& meta) const;
+  absl::StatusOr<int> PurgeDueContent() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<Bytes>> DestroyRetiredKeys() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::ShowResponse> ShowItem(const std::string& who, uint32_t uid,
                                             const v1::StoredItemMeta& meta, bool for_export)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -193,7 +211,8 @@ class Node {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const NodeOptions options_;
-  const Keystore keys_;
+  // Its encryption keys change only in DestroyRetiredKeys, under mu_; read them under mu_.
+  Keystore keys_;
   HubPort* const hub_;
   std::unique_ptr<NodeStore> store_;
   std::unique_ptr<DirectoryVerifier> directory_;

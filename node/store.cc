@@ -266,6 +266,12 @@ void NodeStore::Batch::KeepBlobs(absl::string_view message_id) {
       .PermitUncheckedError();
 }
 
+void NodeStore::Batch::DeleteContent(absl::string_view message_id) {
+  batch_.Delete(store_->families_[kContents], ToSlice(message_id)).PermitUncheckedError();
+  batch_.DeleteRange(store_->families_[kBlobs], ToSlice(message_id), BlobsEnd(message_id))
+      .PermitUncheckedError();
+}
+
 absl::Status NodeStore::PutBlob(absl::string_view message_id, uint32_t part,
                                 absl::string_view bytes) {
   Batch batch = NewBatch();

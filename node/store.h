@@ -86,6 +86,8 @@ class NodeStore {
     absl::Status PutAccess(const v1::AccessRecord& record);
     // The item's blobs written with PutBlob belong to it from this batch on.
     void KeepBlobs(absl::string_view message_id);
+    // Removes the content and every blob of the item (the retention purge).
+    void DeleteContent(absl::string_view message_id);
 
    private:
     friend class NodeStore;

@@ -314,5 +314,29 @@ TEST(NodeStoreBlobTest, ABlobCutShortWithAPieceMissingOrMovedDoesNotRead) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not authenticate")));
 }
 
+TEST(NodeStoreBlobTest, DeleteContentRemovesTheContentAndEveryBlobOfTheItem) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Keystore keys, MakeKeys(14));
+  ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+  const Bytes id(16, '\x09'), neighbour(16, '\x0a');
+  NodeStore::Batch batch = store->NewBatch();
+  v1::StoredContent content;
+  content.set_content("c");
+  ASSERT_OK(batch.PutContent(id, content));
+  for (const Bytes* item : {&id, &neighbour}) {
+    ASSERT_OK(store->PutBlob(*item, 0, "attachment"));
+    ASSERT_OK(store->PutBlob(*item, NodeStore::kEnvelopePart, "envelope"));
+    batch.KeepBlobs(*item);
+  }
+  ASSERT_OK(store->Commit(batch));
+  batch.DeleteContent(id);
+  ASSERT_OK(store->Commit(batch));
+  EXPECT_THAT(store->GetContent(id), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(store->GetBlob(id, 0), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(store->GetBlob(id, NodeStore::kEnvelopePart),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(store->GetBlob(neighbour, NodeStore::kEnvelopePart), IsOkAndHolds("envelope"));
+}
+
 }  // namespace
 }  // namespace enlace::node

@@ -684,5 +684,128 @@ TEST_F(NodeIntegrationTest, AMultiMegabyteAttachmentTravelsEndToEndAndExportsChe
   EXPECT_THAT(exports, ::testing::UnorderedElementsAre(0u, 1u));
 }
 
+// Content goes when its retention period ends, counted from the end of its case (an alert's
+// validity here); publications stay longer. The record stays, marked purged.
+TEST_F(NodeIntegrationTest, RetentionPurgesContentWhenItsPeriodEndsAndSaysSo) {
+  Network({"US", "GT"});
+  StartNodes({"US", "GT"});
+  v1::Content alert = Alert(v1::HANDLING_CODE_H1);  // valid for 60 days
+  alert.mutable_smuggling_alert()->clear_target_countries();
+  alert.mutable_smuggling_alert()->add_target_countries("GT");
+  const v1::SendResponse sent = Send("US", "alert", alert);
+  CliResult bulletin_cli = network_->Cli(
+      "US", {"--json", "bulletin", "--to", "GT", "--title-es", "Boletín 2026-03", "--title-en",
+             "Bulletin 2026-03", "--body-es", "Texto", "--body-en", "Text"});
+  ASSERT_EQ(bulletin_cli.exit_code, 0) << bulletin_cli.err;
+  const v1::SendResponse bulletin = ParseJson<v1::SendResponse>(bulletin_cli.out);
+  ASSERT_TRUE(network_->WaitUntil(
+      [&] { return Has("GT", sent.message_id()) && Has("GT", bulletin.message_id()); }));
+
+  // The alert's content is kept 182 days after its validity ends: not purged a day before.
+  const CasePolicies policies;
+  network_->Advance(absl::Hours(24 * 60) + policies.retention.alert_content - absl::Hours(24));
+  ASSERT_OK_AND_ASSIGN(MaintenanceReport early, network_->node("GT").Maintain());
+  EXPECT_EQ(early.purged, 0);
+  // Two days later the daemons' own maintenance purges it on both sides.
+  network_->Advance(absl::Hours(48));
+  auto purged = [&](const std::string& country, const std::string& hex) {
+    absl::StatusOr<Bytes> id = HexDecode(hex);
+    absl::StatusOr<v1::StoredItemMeta> meta = network_->node(country).store().GetItem(*id);
+    return meta.ok() && meta->purged_at_ms() != 0;
+  };
+  ASSERT_TRUE(network_->WaitUntil([&] {
+    return purged("GT", sent.message_id()) && purged("US", sent.message_id());
+  })) << "the alert's content was not purged";
+  EXPECT_FALSE(purged("GT", bulletin.message_id()));  // publications: five years
+
+  ASSERT_OK_AND_ASSIGN(Bytes id, HexDecode(sent.message_id()));
+  EXPECT_THAT(network_->node("GT").store().GetContent(id),
+              enlace::testing::StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  CliResult shown = network_->Cli("GT", {"--json", "show", sent.message_id()});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  v1::ShowResponse show = ParseJson<v1::ShowResponse>(shown.out);
+  EXPECT_TRUE(show.item().has_purged_at());
+  EXPECT_FALSE(show.has_content());
+  EXPECT_THAT(network_->Cli("GT", {"show", sent.message_id()}).out, HasSubstr("Content purged on"));
+  EXPECT_THAT(network_->Cli("GT", {"inbox"}).out, HasSubstr("purged"));
+  CliResult forward = network_->Cli("GT", {"forward", sent.message_id(), "--to", "US"});
+  EXPECT_EQ(forward.exit_code, 1);
+  EXPECT_THAT(forward.err, HasSubstr("purged"));
+  CliResult still = network_->Cli("GT", {"--json", "show", bulletin.message_id()});
+  EXPECT_TRUE(ParseJson<v1::ShowResponse>(still.out).content().has_bulletin());
+
+  CliResult audit = network_->Cli("GT", {"--json", "audit"});
+  v1::AuditResponse view = ParseJson<v1::AuditResponse>(audit.out);
+  EXPECT_TRUE(std::any_of(view.access_log().begin(), view.access_log().end(), [&](const auto& e) {
+    return e.action() == "purge" && e.message_id() == sent.message_id();
+  }));
+}
+
+// A rotation leaves the old decryption key for what may still arrive sealed to it; once the
+// node would refuse anything that old, the key is destroyed: file wiped and removed, keystore
+// updated, recorded, and the node still starts with the same configuration.
+TEST_F(NodeIntegrationTest, AnOldDecryptionKeyIsDestroyedOnceItsRetentionEnds) {
+  Network({"MX", "GT"});
+  DeterministicRandom random(77);
+  ASSERT_OK_AND_ASSIGN(X25519PrivateKey fresh, X25519PrivateKey::Generate(&random));
+  const Bytes fresh_id = fresh.public_key().KeyId();
+  ASSERT_OK(network_->AddEncryptionKey("GT", fresh));
+  // GT accepts messages up to two days old: its old key is needed that long after its end (the
+  // default, 30 days, would outlive the test's TLS certificates).
+  network_->mutable_config("GT").set_max_message_age_s(2 * 24 * 3600);
+  StartNodes({"MX", "GT"});
+  const hub::testing::TestParticipant& gt = network_->net().participant("node/GT");
+  const Bytes old_id = gt.encryption_key.public_key().KeyId();
+  const std::string old_file = network_->config("GT").keys().encryption_key_files(0);
+
+  // The operator publishes the rotation: the old key ends in an hour, the new one is current.
+  const absl::Time now = network_->clock().Now();
+  v1::Directory directory = network_->net().BaseDirectory(2);
+  directory.set_issued_at_ms(absl::ToUnixMillis(now));
+  for (v1::DirectoryParticipant& p : *directory.mutable_participants()) {
+    if (p.id() != "node/GT") continue;
+    p.mutable_encryption_keys(0)->set_not_after_ms(absl::ToUnixMillis(now + absl::Hours(1)));
+    v1::DirectoryKey* key = p.add_encryption_keys();
+    key->set_key_id(fresh_id);
+    key->set_public_key(fresh.public_key().raw());
+    key->set_not_before_ms(absl::ToUnixMillis(now - absl::Minutes(1)));
+    key->set_not_after_ms(absl::ToUnixMillis(now + absl::Hours(24 * 300)));
+  }
+  ASSERT_OK(network_->PublishDirectory(directory));
+  for (const char* c : {"MX", "GT"}) ASSERT_OK(network_->node(c).RefreshDirectory());
+
+  // Kept while anything sealed to it could still be accepted (the message age + clock skew).
+  network_->Advance(absl::Hours(1) + absl::Hours(48));
+  ASSERT_OK_AND_ASSIGN(MaintenanceReport early, network_->node("GT").Maintain());
+  EXPECT_TRUE(early.destroyed_keys.empty());
+  struct stat info;
+  EXPECT_EQ(stat(old_file.c_str(), &info), 0);
+
+  network_->Advance(absl::Hours(1));
+  auto held = [&](const Bytes& key_id) {
+    CliResult keys = network_->Cli("GT", {"--json", "keys"});
+    const v1::KeysResponse response = ParseJson<v1::KeysResponse>(keys.out);
+    for (const v1::KeyInfo& k : response.keys()) {
+      if (k.key_id() == HexEncode(key_id)) return k.private_key_held();
+    }
+    return false;
+  };
+  ASSERT_TRUE(network_->WaitUntil([&] { return !held(old_id); }))
+      << "the old key was not destroyed";
+  EXPECT_TRUE(held(fresh_id));
+  EXPECT_NE(stat(old_file.c_str(), &info), 0);
+  CliResult audit = network_->Cli("GT", {"--json", "audit"});
+  v1::AuditResponse view = ParseJson<v1::AuditResponse>(audit.out);
+  EXPECT_TRUE(std::any_of(view.access_log().begin(), view.access_log().end(), [&](const auto& e) {
+    return e.action() == "destroy_key" && e.key_id() == HexEncode(old_id);
+  }));
+
+  // The same configuration still starts (the destroyed file is skipped), and the new key opens.
+  network_->StopNode("GT");
+  StartNodes({"GT"});
+  v1::SendResponse after = Request("MX", "GT", "Verificación de documento");
+  ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", after.message_id()); }, absl::Seconds(1)));
+}
+
 }  // namespace
 }  // namespace enlace::node::testing

@@ -101,6 +101,16 @@ outbox { initial_backoff_ms: 1000 max_backoff_ms: 60000 }
   return absl::OkStatus();
 }
 
+absl::Status NodeNetwork::AddEncryptionKey(const std::string& country,
+                                           const X25519PrivateKey& key) {
+  v1::NodeKeys& keys = *configs_.at(country).mutable_keys();
+  const std::string path =
+      absl::StrCat(dir_.Sub(country), "/encryption-", keys.encryption_key_files_size() + 1, ".pem");
+  RETURN_IF_ERROR(WritePrivateKeyFile(path, key));
+  keys.add_encryption_key_files(path);
+  return absl::OkStatus();
+}
+
 absl::Status NodeNetwork::StartNode(const std::string& country, HubWrapper wrap) {
   DaemonOptions options;
   options.config = configs_.at(country);

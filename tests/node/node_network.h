@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/env.h"
+#include "crypto/x25519.h"
 #include "enlace/v1/directory.pb.h"
 #include "enlace/v1/node_config.pb.h"
 #include "hub/server.h"
@@ -46,12 +47,17 @@ class NodeNetwork {
   hub::HubServer& hub() { return *hub_; }
 
   using HubWrapper = std::function<std::unique_ptr<HubPort>(HubPort* client)>;
+  // Adds `key` (written to a file) to the encryption keys of `country`'s configuration, for its
+  // next start: a rotation's new key.
+  absl::Status AddEncryptionKey(const std::string& country, const X25519PrivateKey& key);
   // Starts the node daemon of `country` (its data survives StopNode).
   absl::Status StartNode(const std::string& country, HubWrapper wrap = nullptr);
   void StopNode(const std::string& country);
   Daemon& daemon(const std::string& country) { return *daemons_.at(country); }
   Node& node(const std::string& country) { return daemons_.at(country)->node(); }
   const v1::NodeConfig& config(const std::string& country) const { return configs_.at(country); }
+  // Changes apply at the node's next start.
+  v1::NodeConfig& mutable_config(const std::string& country) { return configs_.at(country); }
   int hub_port() const { return hub_port_; }
   // A fresh folder for a test's own files.
   std::string Folder(const std::string& name) const { return dir_.Sub(name); }
