@@ -78,7 +78,7 @@ TEST_F(AuditCliRunTest, ATamperedExportIsAVerificationFailure) {
 
 TEST_F(AuditCliRunTest, AReportOfTheExportRuns) {
   const CliRun run = Cli({"report", export_, "--from", "2000-01-01T00:00:00Z", "--to",
-                       "2100-01-01T00:00:00Z", "--lang", "en", "--json"});
+                          "2100-01-01T00:00:00Z", "--lang", "en", "--json"});
   EXPECT_EQ(run.code, kAuditOk) << run.err;
   EXPECT_TRUE(nlohmann::json::parse(run.out).is_object());
 }
