@@ -159,6 +159,13 @@ net_start_hub() {
   export NET_METRICS_PORT=$metrics  # for callers (the demo prints it)
 }
 
+# The hub's Prometheus metrics (docs/hub.md §9), as text.
+net_metrics() {
+  python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+    "http://127.0.0.1:$NET_METRICS_PORT/metrics"
+}
+
 # A node's configuration (docs/user-guide.md, "Configuring the node"): the bundle's files, the
 # calling OS user as focal point, a socket in the node's folder.
 net_write_node_config() {

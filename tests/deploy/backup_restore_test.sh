@@ -6,6 +6,8 @@
 #     fetched before the backup resumes against the restored hub and still verifies;
 #   * an export that saw heads signed after the backup is refused (the log went back: the
 #     restore is visible, as it must be);
+#   * a message waiting at the hub for an offline node when the backup was taken (large enough
+#     to live in RocksDB's blob files) is delivered by the restored hub when that node starts;
 #   * the restored node's store opens with its keys and shows its items, and its witness finds
 #     the restored hub's log consistent with the heads it kept.
 #   tests/deploy/backup_restore_test.sh BUILD_DIR
@@ -32,9 +34,10 @@ audit() {
     --log-key "$NET_DIR/hub-log-key.pem" "$@"
 }
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+has_case() { [[ -n $(net_case_field "$1" "$2" ref) ]]; }
 head_size() { sed -n 's/.*tree head of size \([0-9]*\).*/\1/p'; }
 
-net_create node/MX node/GT admin/secretariat auditor/restore
+net_create node/MX node/GT node/HN admin/secretariat auditor/restore
 net_start_hub
 net_start_nodes node/MX node/GT
 
@@ -48,7 +51,16 @@ case_ref=$(field '["victim_referral"]["case_ref"]' <"$work/referral.json")
 [[ $referral_id =~ ^[0-9a-f]{32}$ ]] || fail "enlace send referral gave no message id"
 state_is() { [[ $(net_case_field "$1" "$case_ref" referral_state) == "REFERRAL_STATE_$2" ]]; }
 net_wait 20 "GT to receive the referral" state_is node/MX RECEIVED
-sleep 1 # a tree head covers it (merge delay 500 ms)
+# And a request for HN, which is offline: it waits in HN's mailbox at the hub. Its question pads
+# the envelope past the hub's blob threshold (4 KiB), so the backup must carry blob files too.
+question="¿Puede Honduras verificar estos datos? $(printf 'Detalle %04d. ' $(seq 1 330))"
+waiting_ref=$(net_cli node/MX --json request --to HN --subject "Verificación" \
+  --question "$question" --deadline 7d | field '["ref"]')
+waiting_at_hub() {
+  [[ $(net_metrics) == *'enlace_hub_mailbox_depth{recipient="node/HN"} 1'* ]]
+}
+net_wait 20 "the request to wait at the hub for HN" waiting_at_hub
+sleep 1 # a tree head covers both (merge delay 500 ms)
 before_size=$(audit fetch "$work/export-before" | head_size)
 [[ $before_size -gt 0 ]] || fail "the auditor's first fetch saved no tree head"
 ok "auditor export fetched before the backup (tree head of size $before_size)"
@@ -65,6 +77,8 @@ hub_checkpoint=$(field '["path"]' <<<"$hub_backup")
 hub_head=$(field '.get("tree_size", 0)' <<<"$hub_backup")
 [[ -d $hub_checkpoint && -f $hub_checkpoint/CURRENT && $hub_head -ge $before_size ]] ||
   fail "enlace-admin backup: $hub_backup"
+compgen -G "$hub_checkpoint/*.blob" >/dev/null ||
+  fail "the hub's backup holds no blob file: the waiting request's envelope is not in one"
 ok "enlace-admin backup of the running hub: $hub_checkpoint (holds the head of size $hub_head)"
 if "$NET_BIN/enlace-admin" backup --hub "$NET_HUB_ADDRESS" --bundle "$NET_WS/bundles/node-MX" \
      --bundle-passphrase-file "$NET_DIR/bundle-passphrase" >"$work/refused" 2>&1; then
@@ -118,5 +132,9 @@ ok "GT's restored store opens with its keys and shows the referral (case as at t
 net_wait 20 "GT's witness to check the restored hub's log" net_cli node/GT doctor ||
   fail "enlace doctor at GT after the restore: $(net_cli node/GT doctor)"
 ok "GT's log witness finds the restored log consistent with the heads it kept (enlace doctor)"
+net_start_nodes node/HN
+net_wait 20 "HN to receive the request that waited at the hub" has_case node/HN "$waiting_ref" ||
+  fail "the restored hub did not deliver the request waiting for HN"
+ok "the restored hub delivers the request that waited for HN at the backup (blob files restored)"
 
 echo "$passed passed, 0 failed"
