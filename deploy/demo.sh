@@ -12,10 +12,12 @@
 # HN MX NI PA DO, the Secretariat, an IOM observer, an auditor), starts enlace-hub and one
 # enlace-node per country, the Secretariat and IOM on 127.0.0.1 (free ports, one socket each),
 # and plays the network's scenario with the real `enlace`, `enlace-admin` and `enlace-audit`:
-#   1. Mexico refers an unaccompanied Guatemalan girl to Guatemala, whose case moves to
-#      assistance; 2. a US smuggling alert to GT, HN, SV and MX; 3. the Secretariat's legislation
-#   matrix request and IOM bulletin; 4. a stolen key is revoked; 5. the auditor verifies the log,
-#   and the hub's stored data is searched for the girl's data (none may be found).
+#   1. Mexico refers an unaccompanied Guatemalan girl to Guatemala; her case moves to assistance;
+#   2. a US investigator's smuggling alert to GT, HN, SV and MX;
+#   3. the Secretariat's legislation-matrix request (one country overdue) and an IOM bulletin;
+#   4. Belize's stolen signing key is revoked and its next message refused;
+#   5. the auditor verifies the log, and the hub's stored data is searched for the girl's data
+#      (none may be found).
 # Exit status: 0 when every step held; 1 otherwise (the failing step, its output and the last
 # lines of the logs are printed). Everything started is stopped on every exit, unless --keep.
 set -euo pipefail
@@ -33,7 +35,7 @@ while [[ $# -gt 0 ]]; do
     --dir) net_dir=${2:?--dir needs a folder}; shift ;;
     --lang) lang=${2:?--lang needs es or en}; shift
             [[ $lang == es || $lang == en ]] || { echo "demo.sh: --lang is es or en" >&2; exit 2; } ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
