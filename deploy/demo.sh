@@ -301,9 +301,11 @@ ab=$NET_WS/bundles/auditor-demo
 show "$NET_BIN/enlace-audit" fetch --hub "$NET_HUB_ADDRESS" --root-cert "$ab/root.pem" \
   --cert "$ab/tls.pem" --key "$ab/tls-key.pem" --passphrase-file "$NET_DIR/bundle-passphrase" \
   --log-key "$NET_DIR/hub-log-key.pem" "$NET_DIR/audit-export"
-verified_line=$("$NET_BIN/enlace-audit" verify "$NET_DIR/audit-export" 2>&1) ||
+# With the operator's directory, every acknowledgement's signature is checked too.
+verified_line=$("$NET_BIN/enlace-audit" verify "$NET_DIR/audit-export" \
+  --directory "$NET_WS/directory/current.pb" --root-cert "$NET_WS/ca/root.pem" 2>&1) ||
   { echo "$verified_line" | sed 's/^/    /'; fail "enlace-audit verify failed"; }
-echo "  \$ enlace-audit verify audit-export"
+echo "  \$ enlace-audit verify audit-export --directory ws/directory/current.pb --root-cert ws/ca/root.pem"
 echo "$verified_line" | sed 's/^/    /'
 show "$NET_BIN/enlace-audit" report "$NET_DIR/audit-export" --from "$t0" \
   --to "$(date -u -d '+1 minute' +%FT%TZ)" --lang "$lang"
@@ -322,7 +324,7 @@ passed "log verified; none of the victim's fields in the hub's store (ids, kinds
 # ---------------------------------------------------------------------------------------------
 step summary "Summary"
 printf '  %s\n' "${summary[@]}"
-echo "  audit: $verified_line"
+echo "  audit: ${verified_line//$'\n'/; }"
 if [[ $keep -eq 1 ]]; then
   {
     echo '#!/usr/bin/env bash'
