@@ -132,7 +132,6 @@ std::pair<std::string, std::string> DefaultDisplayNames(const ParticipantId& id)
   return {id.str(), id.str()};
 }
 
-
 // Who may be encrypted to: never the hub (it relays what it cannot read) nor auditors (they see
 // metadata only).
 bool HasEncryptionKey(Role role) { return role != Role::kHub && role != Role::kAuditor; }

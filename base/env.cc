@@ -1,7 +1,7 @@
 #include "base/env.h"
 
-#include <openssl/rand.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <climits>

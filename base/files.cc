@@ -97,8 +97,7 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path, size_t max_size) {
   return contents;
 }
 
-absl::Status WriteFileAtomically(absl::string_view path, absl::string_view contents,
-                                 mode_t mode) {
+absl::Status WriteFileAtomically(absl::string_view path, absl::string_view contents, mode_t mode) {
   const std::string target(path);
   const std::string temp = absl::StrCat(target, ".tmp.", getpid());
   const int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -134,15 +133,14 @@ absl::Status CheckPrivateFile(absl::string_view path) {
     return absl::FailedPreconditionError(absl::StrCat(path, " is not a regular file"));
   }
   if (st.st_uid != geteuid()) {
-    return absl::PermissionDeniedError(
-        absl::StrFormat("%s is owned by uid %d, not by this process's uid %d", path, st.st_uid,
-                        geteuid()));
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "%s is owned by uid %d, not by this process's uid %d", path, st.st_uid, geteuid()));
   }
   if ((st.st_mode & 077) != 0) {
-    return absl::PermissionDeniedError(absl::StrFormat(
-        "%s has mode %04o: a key file must not be readable by group or others "
-        "(run: chmod 600 %s)",
-        path, st.st_mode & 07777, path));
+    return absl::PermissionDeniedError(
+        absl::StrFormat("%s has mode %04o: a key file must not be readable by group or others "
+                        "(run: chmod 600 %s)",
+                        path, st.st_mode & 07777, path));
   }
   return absl::OkStatus();
 }

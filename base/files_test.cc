@@ -40,7 +40,8 @@ TEST(FilesTest, ReadRefusesFilesOverTheLimit) {
 
 TEST(FilesTest, ReadOfMissingFileIsNotFound) {
   TempDir dir;
-  EXPECT_THAT(ReadFile(dir.Sub("none"), 10), StatusIs(absl::StatusCode::kNotFound, HasSubstr("none")));
+  EXPECT_THAT(ReadFile(dir.Sub("none"), 10),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("none")));
 }
 
 TEST(FilesTest, ReadRefusesDirectories) {

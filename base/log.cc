@@ -71,9 +71,9 @@ std::string JsonQuote(absl::string_view s) {
 }
 
 std::string FormatLogLine(LogLevel level, absl::string_view event, const LogFields& fields) {
-  std::string line = absl::StrCat("{\"ts\":", JsonQuote(FormatUtc(absl::Now())),
-                                  ",\"level\":", JsonQuote(LevelName(level)),
-                                  ",\"event\":", JsonQuote(event));
+  std::string line =
+      absl::StrCat("{\"ts\":", JsonQuote(FormatUtc(absl::Now())),
+                   ",\"level\":", JsonQuote(LevelName(level)), ",\"event\":", JsonQuote(event));
   for (const auto& [key, value] : fields) {
     absl::StrAppend(&line, ",", JsonQuote(key), ":", JsonQuote(value));
   }

@@ -36,7 +36,9 @@ TEST(LogTest, DropsLinesBelowTheMinimumLevel) {
   EXPECT_THAT(lines[0], HasSubstr("\"level\":\"warning\""));
 }
 
-TEST(LogTest, QuotesControlCharacters) { EXPECT_EQ(JsonQuote(std::string("\x01", 1)), "\"\\u0001\""); }
+TEST(LogTest, QuotesControlCharacters) {
+  EXPECT_EQ(JsonQuote(std::string("\x01", 1)), "\"\\u0001\"");
+}
 
 }  // namespace
 }  // namespace enlace

@@ -13,17 +13,17 @@
 #define ENLACE_STATUS_CONCAT_INNER(a, b) a##b
 #define ENLACE_STATUS_CONCAT(a, b) ENLACE_STATUS_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                                   \
-  do {                                                          \
-    ::absl::Status enlace_status_ = (expr);                     \
-    if (!enlace_status_.ok()) return enlace_status_;            \
+#define RETURN_IF_ERROR(expr)                        \
+  do {                                               \
+    ::absl::Status enlace_status_ = (expr);          \
+    if (!enlace_status_.ok()) return enlace_status_; \
   } while (false)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ENLACE_ASSIGN_OR_RETURN_IMPL(ENLACE_STATUS_CONCAT(enlace_statusor_, __LINE__), lhs, expr)
 
-#define ENLACE_ASSIGN_OR_RETURN_IMPL(statusor, lhs, expr) \
-  auto statusor = (expr);                                 \
+#define ENLACE_ASSIGN_OR_RETURN_IMPL(statusor, lhs, expr)  \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

@@ -14,9 +14,8 @@ absl::StatusOr<absl::Time> ParseUtc(absl::string_view text) {
   absl::Time t;
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, std::string(text), absl::UTCTimeZone(), &t, &error)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "' is not an RFC 3339 time such as 2026-11-26T12:00:00Z (",
-                     error, ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", text, "' is not an RFC 3339 time such as 2026-11-26T12:00:00Z (", error, ")"));
   }
   return t;
 }

@@ -22,8 +22,10 @@ TEST(TimeTest, ParsesZuluAndOffsets) {
 }
 
 TEST(TimeTest, RefusesNonsense) {
-  EXPECT_THAT(ParseUtc("26/11/2026"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("RFC 3339")));
-  EXPECT_THAT(ParseUtc("2026-02-30T00:00:00Z"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("RFC 3339")));
+  EXPECT_THAT(ParseUtc("26/11/2026"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("RFC 3339")));
+  EXPECT_THAT(ParseUtc("2026-02-30T00:00:00Z"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("RFC 3339")));
 }
 
 TEST(TimeTest, FormatsInLocalZoneOrFallsBackToUtc) {

@@ -55,10 +55,10 @@ MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
 #define ASSERT_OK(expr) ASSERT_THAT((expr), ::enlace::testing::IsOk())
 #define EXPECT_OK(expr) EXPECT_THAT((expr), ::enlace::testing::IsOk())
 
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                                   \
-  auto ENLACE_TESTING_CONCAT(statusor_, __LINE__) = (expr);                               \
-  ASSERT_TRUE(ENLACE_TESTING_CONCAT(statusor_, __LINE__).ok())                            \
-      << ENLACE_TESTING_CONCAT(statusor_, __LINE__).status();                             \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                        \
+  auto ENLACE_TESTING_CONCAT(statusor_, __LINE__) = (expr);    \
+  ASSERT_TRUE(ENLACE_TESTING_CONCAT(statusor_, __LINE__).ok()) \
+      << ENLACE_TESTING_CONCAT(statusor_, __LINE__).status();  \
   lhs = std::move(ENLACE_TESTING_CONCAT(statusor_, __LINE__)).value()
 
 #endif  // ENLACE_TESTS_TESTING_STATUS_MATCHERS_H_
