@@ -15,10 +15,10 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libssl-dev
   librocksdb-dev libabsl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  # tests: the Python client (second language), TLS probes, packaging checks
-  python3 python3-grpcio python3-grpc-tools python3-protobuf python3-cryptography openssl dpkg-dev
-  systemd
-  procps
+  # tests: the Python client (second language; grpc_tools needs pkg_resources), TLS probes,
+  # packaging checks (CPack's shlibdeps needs `file`), process probes
+  python3 python3-grpcio python3-grpc-tools python3-pkg-resources python3-protobuf
+  python3-cryptography openssl dpkg-dev file systemd procps
   # the demo: RocksDB's ldb reads the hub's store back (deploy/demo/scan_hub_store.py)
   rocksdb-tools
 )
