@@ -9,6 +9,7 @@
 #include "domain/content.h"
 #include "domain/issues.h"
 #include "domain/referral_lifecycle.h"
+#include "domain/request_lifecycle.h"
 #include "node/text.h"
 
 namespace enlace::node {
@@ -61,6 +62,16 @@ domain::AlertCase ToAlertCase(const v1::CaseSummary& s) {
   return c;
 }
 
+// The summary's entry for recipient `id`, added if missing.
+v1::RecipientState& RecipientEntry(v1::CaseSummary& s, const std::string& id) {
+  for (v1::RecipientState& existing : *s.mutable_recipients()) {
+    if (existing.participant_id() == id) return existing;
+  }
+  v1::RecipientState& added = *s.add_recipients();
+  added.set_participant_id(id);
+  return added;
+}
+
 void FromAlertCase(const domain::AlertCase& c, v1::CaseSummary& s, const v1::Content* feedback,
                    const std::string& feedback_from, absl::Time now) {
   s.set_alert_state(c.state);
@@ -68,14 +79,7 @@ void FromAlertCase(const domain::AlertCase& c, v1::CaseSummary& s, const v1::Con
   SetTime(c.valid_until, s.mutable_valid_until());
   SetTime(c.ended_at, s.mutable_ended_at());
   for (const auto& [id, state] : c.recipients) {
-    v1::RecipientState* r = nullptr;
-    for (v1::RecipientState& existing : *s.mutable_recipients()) {
-      if (existing.participant_id() == id) r = &existing;
-    }
-    if (r == nullptr) {
-      r = s.add_recipients();
-      r->set_participant_id(id);
-    }
+    v1::RecipientState* r = &RecipientEntry(s, id);
     if (r->state() != state) *r->mutable_at() = TimeToProto(now);
     r->set_state(state);
     if (feedback != nullptr && id == feedback_from) {
@@ -83,6 +87,31 @@ void FromAlertCase(const domain::AlertCase& c, v1::CaseSummary& s, const v1::Con
       *r->mutable_at() = TimeToProto(now);
     }
   }
+}
+
+domain::RequestCase ToRequestCase(const v1::CaseSummary& s) {
+  domain::RequestCase c;
+  c.request_ref = s.ref();
+  c.deadline = TimeOr(s.deadline(), absl::InfiniteFuture());
+  for (const v1::RecipientState& r : s.recipients()) {
+    c.answered_at[r.participant_id()] = HasTime(r.answered_at())
+                                            ? absl::make_optional(TimeFromProto(r.answered_at()))
+                                            : absl::nullopt;
+  }
+  return c;
+}
+
+void FromRequestCase(const domain::RequestCase& c, v1::CaseSummary& s, absl::Time now) {
+  for (const auto& [id, answered_at] : c.answered_at) {
+    v1::RecipientState& r = RecipientEntry(s, id);
+    if (answered_at.has_value() && !HasTime(r.answered_at())) {
+      *r.mutable_answered_at() = TimeToProto(*answered_at);
+      *r.mutable_at() = TimeToProto(now);
+    } else if (!HasTime(r.at())) {
+      *r.mutable_at() = TimeToProto(now);
+    }
+  }
+  s.set_answered(domain::FullyAnswered(c));
 }
 
 void AddStep(v1::CaseSummary& s, v1::ReferralState referral_state, v1::AlertState alert_state,
@@ -229,6 +258,10 @@ absl::StatusOr<absl::optional<v1::CaseSummary>> Apply(
       s.set_alert_side(outbound ? v1::ALERT_SIDE_ORIGINATOR : v1::ALERT_SIDE_RECIPIENT);
       *s.mutable_deadline() = content.info_request().deadline();
       s.set_urgency(content.info_request().urgency());
+      // The requester tracks every addressee's answer; an addressee only its own.
+      std::vector<std::string> tracked =
+          outbound ? context.recipients : std::vector<std::string>{context.self};
+      FromRequestCase(domain::NewRequestCase(content.info_request(), tracked), s, context.now);
       AddStep(s, v1::REFERRAL_STATE_UNSPECIFIED, v1::ALERT_STATE_PUBLISHED, context);
       return absl::optional<v1::CaseSummary>(std::move(s));
     }
@@ -244,8 +277,11 @@ absl::StatusOr<absl::optional<v1::CaseSummary>> Apply(
               (outbound ? v1::ALERT_SIDE_RECIPIENT : v1::ALERT_SIDE_ORIGINATOR)) {
         return WrongCaseKind(ref);
       }
+      ASSIGN_OR_RETURN(
+          domain::RequestCase next,
+          domain::ApplyRequestAnswer(ToRequestCase(*current), context.sender, context.now));
       v1::CaseSummary s = *current;
-      s.set_answered(true);
+      FromRequestCase(next, s, context.now);
       *s.mutable_last_step_at() = TimeToProto(context.now);
       AddStep(s, v1::REFERRAL_STATE_UNSPECIFIED, v1::ALERT_STATE_FEEDBACK, context);
       return absl::optional<v1::CaseSummary>(std::move(s));
@@ -335,10 +371,16 @@ void RefreshDeadline(v1::CaseSummary& summary, absl::Time now, const CasePolicie
       }
       break;
     }
-    case v1::CASE_KIND_REQUEST:
-      summary.set_overdue(!summary.answered() && HasTime(summary.deadline()) &&
-                          now > TimeFromProto(summary.deadline()));
+    case v1::CASE_KIND_REQUEST: {
+      bool overdue = false;
+      for (const auto& [id, status] :
+           domain::RequestDeadlineStatuses(ToRequestCase(summary), now)) {
+        RecipientEntry(summary, id).set_deadline_status(status);
+        overdue = overdue || status == v1::DEADLINE_STATUS_OVERDUE;
+      }
+      summary.set_overdue(overdue);
       break;
+    }
     default:
       summary.set_overdue(false);
       break;
@@ -361,8 +403,7 @@ absl::Time CaseEndedAt(const v1::CaseSummary& summary, const CasePolicies& polic
       return std::min(TimeOr(summary.ended_at(), absl::InfiniteFuture()),
                       TimeOr(summary.valid_until(), absl::InfiniteFuture()));
     case v1::CASE_KIND_REQUEST:
-      return summary.answered() ? TimeOr(summary.last_step_at(), absl::InfiniteFuture())
-                                : TimeOr(summary.deadline(), absl::InfiniteFuture());
+      return domain::RequestEndedAt(ToRequestCase(summary));
     default:
       return absl::InfiniteFuture();
   }

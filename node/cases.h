@@ -1,6 +1,8 @@
 // The node's case trackers: referrals, alerts and information requests as CaseSummary records
-// (proto/enlace/v1/node_service.proto), moved by the domain's state machines
-// (domain/referral_lifecycle.h, domain/alert_lifecycle.h).
+// (proto/enlace/v1/node_service.proto), moved by the domain's rules
+// (domain/referral_lifecycle.h, domain/alert_lifecycle.h, domain/request_lifecycle.h). Alerts and
+// requests keep one RecipientState per recipient: the originator's (requester's) node every
+// recipient, a recipient's node only itself.
 //
 // The same content is applied on both sides: by the sender's node before it seals anything
 // (a step the machine refuses, or that the other side must take, is an error and nothing is
@@ -59,7 +61,8 @@ absl::optional<v1::CaseSummary> ApplyInbound(const absl::optional<v1::CaseSummar
                                              const v1::Content& content, const CaseContext& context,
                                              const CasePolicies& policies);
 
-// Fills deadline and overdue as of `now`.
+// Fills deadline and overdue as of `now`, and for a request each recipient's deadline_status
+// (overdue: some recipient tracked here has not answered by the deadline).
 void RefreshDeadline(v1::CaseSummary& summary, absl::Time now, const CasePolicies& policies);
 
 // When the case ended, for retention (InfiniteFuture while it runs): a referral when it reached

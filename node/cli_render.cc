@@ -45,7 +45,25 @@ std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& list) 
 std::string CaseState(const v1::CaseSummary& c, const View& view) {
   if (c.kind() == v1::CASE_KIND_REFERRAL) return domain::LabelOf(c.referral_state(), view.language);
   if (c.kind() == v1::CASE_KIND_ALERT) return domain::LabelOf(c.alert_state(), view.language);
-  return c.answered() ? view.T("respondida", "answered") : view.T("pendiente", "pending");
+  if (c.answered()) return view.T("respondida", "answered");
+  const int answers =
+      std::count_if(c.recipients().begin(), c.recipients().end(),
+                    [](const v1::RecipientState& r) { return r.has_answered_at(); });
+  if (answers == 0) return view.T("pendiente", "pending");
+  return absl::StrCat(view.T("respondida ", "answered "), answers, "/", c.recipients_size());
+}
+
+// "OVERDUE", and on a requester's node which addressees are ("OVERDUE: node/PA").
+std::string OverdueMark(const v1::CaseSummary& c, const View& view) {
+  const std::string mark = view.T("VENCIDO", "OVERDUE");
+  if (c.kind() != v1::CASE_KIND_REQUEST || c.alert_side() != v1::ALERT_SIDE_ORIGINATOR) {
+    return mark;
+  }
+  std::vector<std::string> late;
+  for (const v1::RecipientState& r : c.recipients()) {
+    if (r.deadline_status() == v1::DEADLINE_STATUS_OVERDUE) late.push_back(r.participant_id());
+  }
+  return absl::StrCat(mark, ": ", absl::StrJoin(late, ", "));
 }
 
 std::string CaseSide(const v1::CaseSummary& c, const View& view) {
@@ -304,7 +322,7 @@ void PrintCases(const v1::ListCasesResponse& r, const View& view, std::ostream& 
   for (const v1::CaseSummary& c : r.cases()) {
     table.Add({c.ref(), Label(c.kind(), view), CaseSide(c, view), Joined(c.counterparts()),
                CaseState(c, view), view.Time(c.deadline()),
-               c.overdue() ? view.T("VENCIDO", "OVERDUE") : (c.flags().empty() ? "" : "!")});
+               c.overdue() ? OverdueMark(c, view) : (c.flags().empty() ? "" : "!")});
   }
   table.Print(out);
 }
@@ -315,7 +333,7 @@ void PrintCase(const v1::CaseSummary& c, const View& view, std::ostream& out) {
       << view.T("Contraparte: ", "Counterpart: ") << Joined(c.counterparts()) << "\n"
       << view.T("Abierto: ", "Opened: ") << view.Time(c.opened_at()) << "   "
       << view.T("Plazo: ", "Due: ") << view.Time(c.deadline())
-      << (c.overdue() ? view.T("  (VENCIDO)", "  (OVERDUE)") : "") << "\n";
+      << (c.overdue() ? absl::StrCat("  (", OverdueMark(c, view), ")") : "") << "\n";
   Table history({view.T("Paso", "Step"), view.T("Por", "By"), view.T("Fecha", "Date"),
                  view.T("Mensaje", "Message")});
   for (const v1::CaseStep& step : c.history()) {
@@ -326,11 +344,16 @@ void PrintCase(const v1::CaseSummary& c, const View& view, std::ostream& out) {
   }
   if (!history.empty()) history.Print(out);
   if (!c.recipients().empty()) {
-    Table recipients(
-        {view.T("Destinatario", "Recipient"), view.T("Estado", "State"), view.T("Desde", "Since")});
+    // Alerts: each recipient's acknowledgement and feedback; requests: its answer and deadline.
+    const bool request = c.kind() == v1::CASE_KIND_REQUEST;
+    Table recipients({view.T("Destinatario", "Recipient"),
+                      request ? view.T("Plazo", "Deadline") : view.T("Estado", "State"),
+                      request ? view.T("Respondió", "Answered") : view.T("Desde", "Since")});
     for (const v1::RecipientState& r : c.recipients()) {
-      recipients.Add(
-          {r.participant_id(), domain::LabelOf(r.state(), view.language), view.Time(r.at())});
+      recipients.Add({r.participant_id(),
+                      request ? domain::LabelOf(r.deadline_status(), view.language)
+                              : domain::LabelOf(r.state(), view.language),
+                      view.Time(request ? r.answered_at() : r.at())});
     }
     recipients.Print(out);
   }

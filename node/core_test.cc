@@ -1,7 +1,9 @@
 // The node's pure parts: retry delays, the roles table, and the case trackers over the domain's
 // lifecycles (both sides of a referral, a refused step flagged on the receiver).
+#include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
@@ -209,6 +211,94 @@ TEST(RequestCaseTest, UnansweredRequestPastItsDeadlineIsOverdue) {
   EXPECT_FALSE(answered->overdue());
 }
 
+// The Secretariat asks three countries: its node tracks each one; each country's node only
+// itself.
+TEST(RequestCaseTest, TheRequesterSeesPerAddresseeWhoAnsweredAndWhoIsOverdue) {
+  const absl::Time now = absl::FromUnixSeconds(1795000000);
+  const absl::Time deadline = now + absl::Hours(48);
+  v1::Content request;
+  request.mutable_info_request()->set_request_ref(std::string(32, 'd'));
+  *request.mutable_info_request()->mutable_deadline() = domain::TimeToProto(deadline);
+  const std::vector<std::string> addressees = {"node/CR", "node/HN", "node/PA"};
+  const CasePolicies policies;
+  ASSERT_OK_AND_ASSIGN(absl::optional<v1::CaseSummary> secretariat,
+                       ApplyOutbound(absl::nullopt, request,
+                                     CaseContext{"admin/secretariat", "admin/secretariat",
+                                                 addressees, "m1", "t", now},
+                                     policies));
+  ASSERT_TRUE(secretariat.has_value());
+  ASSERT_THAT(secretariat->recipients(), SizeIs(3));
+  absl::optional<v1::CaseSummary> panama = ApplyInbound(
+      absl::nullopt, request,
+      CaseContext{"node/PA", "admin/secretariat", addressees, "m1", "t", now}, policies);
+  ASSERT_TRUE(panama.has_value());
+  ASSERT_THAT(panama->recipients(), SizeIs(1));
+  EXPECT_EQ(panama->recipients(0).participant_id(), "node/PA");
+
+  // CR answers with a matrix update, HN with a response; both in time.
+  v1::Content matrix;
+  matrix.mutable_legislation_matrix_update()->set_request_ref(std::string(32, 'd'));
+  v1::Content response;
+  response.mutable_info_response()->set_request_ref(std::string(32, 'd'));
+  secretariat = ApplyInbound(
+      secretariat, matrix,
+      CaseContext{
+          "admin/secretariat", "node/CR", {"admin/secretariat"}, "m2", "t", now + absl::Hours(1)},
+      policies);
+  secretariat = ApplyInbound(
+      secretariat, response,
+      CaseContext{
+          "admin/secretariat", "node/HN", {"admin/secretariat"}, "m3", "t", now + absl::Hours(2)},
+      policies);
+  EXPECT_FALSE(secretariat->answered());  // PA has not
+  // An answer from a country never asked is flagged and changes nothing.
+  absl::optional<v1::CaseSummary> flagged = ApplyInbound(
+      secretariat, response,
+      CaseContext{
+          "admin/secretariat", "node/MX", {"admin/secretariat"}, "m4", "t", now + absl::Hours(3)},
+      policies);
+  ASSERT_THAT(flagged->flags(), SizeIs(1));
+  EXPECT_THAT(flagged->flags(0), HasSubstr("node/MX"));
+  EXPECT_THAT(flagged->history(), SizeIs(secretariat->history_size()));
+
+  RefreshDeadline(*secretariat, deadline - absl::Hours(1), policies);
+  EXPECT_FALSE(secretariat->overdue());
+  RefreshDeadline(*secretariat, deadline + absl::Hours(1), policies);
+  EXPECT_TRUE(secretariat->overdue());
+  std::map<std::string, v1::DeadlineStatus> statuses;
+  for (const v1::RecipientState& r : secretariat->recipients()) {
+    statuses[r.participant_id()] = r.deadline_status();
+  }
+  EXPECT_EQ(statuses["node/CR"], v1::DEADLINE_STATUS_MET);
+  EXPECT_EQ(statuses["node/HN"], v1::DEADLINE_STATUS_MET);
+  EXPECT_EQ(statuses["node/PA"], v1::DEADLINE_STATUS_OVERDUE);
+  EXPECT_EQ(domain::TimeFromProto(secretariat->recipients(0).answered_at()), now + absl::Hours(1));
+  EXPECT_EQ(CaseEndedAt(*secretariat, policies), deadline);
+  // Panama's own copy is overdue too, until it answers.
+  RefreshDeadline(*panama, deadline + absl::Hours(1), policies);
+  EXPECT_TRUE(panama->overdue());
+
+  // Panama answers late: its copy and the Secretariat's stop being overdue.
+  const absl::Time late = deadline + absl::Hours(5);
+  ASSERT_OK_AND_ASSIGN(
+      panama,
+      ApplyOutbound(panama, response,
+                    CaseContext{"node/PA", "node/PA", {"admin/secretariat"}, "m5", "t", late},
+                    policies));
+  secretariat = ApplyInbound(
+      secretariat, response,
+      CaseContext{"admin/secretariat", "node/PA", {"admin/secretariat"}, "m5", "t", late},
+      policies);
+  EXPECT_TRUE(secretariat->answered());
+  EXPECT_TRUE(panama->answered());
+  RefreshDeadline(*secretariat, late, policies);
+  RefreshDeadline(*panama, late, policies);
+  EXPECT_FALSE(secretariat->overdue());
+  EXPECT_FALSE(panama->overdue());
+  EXPECT_EQ(secretariat->recipients(2).deadline_status(), v1::DEADLINE_STATUS_MET_LATE);
+  EXPECT_EQ(CaseEndedAt(*secretariat, policies), late);
+}
+
 TEST(CaseEndedAtTest, EachKindOfCaseEndsWhenItsLifecycleSays) {
   const CasePolicies policies;
   const absl::Time t = absl::FromUnixSeconds(1795000000);
@@ -238,9 +328,10 @@ TEST(CaseEndedAtTest, EachKindOfCaseEndsWhenItsLifecycleSays) {
   v1::CaseSummary request;
   request.set_kind(v1::CASE_KIND_REQUEST);
   *request.mutable_deadline() = domain::TimeToProto(t);
+  v1::RecipientState* addressee = request.add_recipients();
+  addressee->set_participant_id("node/HN");
   EXPECT_EQ(CaseEndedAt(request, policies), t);
-  request.set_answered(true);
-  *request.mutable_last_step_at() = domain::TimeToProto(t - absl::Hours(2));
+  *addressee->mutable_answered_at() = domain::TimeToProto(t - absl::Hours(2));
   EXPECT_EQ(CaseEndedAt(request, policies), t - absl::Hours(2));
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -739,6 +740,65 @@ TEST_F(NodeIntegrationTest, RetentionPurgesContentWhenItsPeriodEndsAndSaysSo) {
   EXPECT_TRUE(std::any_of(view.access_log().begin(), view.access_log().end(), [&](const auto& e) {
     return e.action() == "purge" && e.message_id() == sent.message_id();
   }));
+}
+
+// A request to several countries: the requester's node tracks each addressee, so after the
+// deadline it shows who answered and who is overdue; an addressee's own copy is overdue until it
+// answers.
+TEST_F(NodeIntegrationTest, ARequestToSeveralCountriesShowsWhoAnsweredAndWhoIsOverdue) {
+  Network({"SV", "HN", "PA"});
+  StartNodes({"SV", "HN", "PA"});
+  const v1::SendResponse sent = Request("SV", "HN,PA", "Verificación de documento");
+  ASSERT_TRUE(
+      network_->WaitUntil([&] { return Case("HN", sent.ref()) && Case("PA", sent.ref()); }));
+  CliResult answer = network_->Cli("HN", {"respond", sent.ref(), "--answer", "Es auténtico"});
+  ASSERT_EQ(answer.exit_code, 0) << answer.err;
+  ASSERT_TRUE(network_->WaitUntil([&] { return Case("SV", sent.ref())->history_size() == 2; }));
+
+  network_->Advance(absl::Hours(24 * 8));  // past the 7-day deadline
+  CliResult listed = network_->Cli("SV", {"--json", "cases", "--overdue"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const v1::ListCasesResponse cases = ParseJson<v1::ListCasesResponse>(listed.out);
+  ASSERT_THAT(cases.cases(), SizeIs(1));
+  const v1::CaseSummary& c = cases.cases(0);
+  EXPECT_TRUE(c.overdue());
+  EXPECT_FALSE(c.answered());
+  std::map<std::string, v1::RecipientState> by_id;
+  for (const v1::RecipientState& r : c.recipients()) by_id[r.participant_id()] = r;
+  ASSERT_THAT(by_id, SizeIs(2));
+  EXPECT_EQ(by_id["node/HN"].deadline_status(), v1::DEADLINE_STATUS_MET);
+  EXPECT_TRUE(by_id["node/HN"].has_answered_at());
+  EXPECT_EQ(by_id["node/PA"].deadline_status(), v1::DEADLINE_STATUS_OVERDUE);
+  EXPECT_FALSE(by_id["node/PA"].has_answered_at());
+  EXPECT_THAT(network_->Cli("SV", {"--lang", "en", "cases", "--overdue"}).out,
+              HasSubstr("OVERDUE: node/PA"));
+  const std::string thread = network_->Cli("SV", {"--lang", "es", "thread", sent.ref()}).out;
+  EXPECT_THAT(thread, HasSubstr("respondida 1/2"));
+  EXPECT_THAT(thread, HasSubstr("VENCIDO: node/PA"));
+  EXPECT_THAT(thread, ::testing::ContainsRegex("node/PA +Vencido"));
+  EXPECT_THAT(thread, ::testing::ContainsRegex("node/HN +Cumplido a tiempo"));
+
+  // Panama's own copy is overdue; Honduras's is not.
+  auto overdue_at = [&](const std::string& country) {
+    CliResult own = network_->Cli(country, {"--json", "cases", "--overdue"});
+    return ParseJson<v1::ListCasesResponse>(own.out).cases_size();
+  };
+  EXPECT_EQ(overdue_at("PA"), 1);
+  EXPECT_EQ(overdue_at("HN"), 0);
+
+  // Panama answers late: nobody is overdue any more; its answer is marked late.
+  CliResult late = network_->Cli("PA", {"respond", sent.ref(), "--answer", "Sin registros"});
+  ASSERT_EQ(late.exit_code, 0) << late.err;
+  ASSERT_TRUE(network_->WaitUntil([&] { return Case("SV", sent.ref())->answered(); }));
+  EXPECT_EQ(overdue_at("SV"), 0);
+  EXPECT_EQ(overdue_at("PA"), 0);
+  CliResult all = network_->Cli("SV", {"--json", "cases", "--kind", "request"});
+  const v1::ListCasesResponse after = ParseJson<v1::ListCasesResponse>(all.out);
+  ASSERT_THAT(after.cases(), SizeIs(1));
+  for (const v1::RecipientState& r : after.cases(0).recipients()) {
+    EXPECT_EQ(r.deadline_status(), r.participant_id() == "node/PA" ? v1::DEADLINE_STATUS_MET_LATE
+                                                                   : v1::DEADLINE_STATUS_MET);
+  }
 }
 
 // A rotation leaves the old decryption key for what may still arrive sealed to it; once the
