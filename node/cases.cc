@@ -409,4 +409,12 @@ absl::Time CaseEndedAt(const v1::CaseSummary& summary, const CasePolicies& polic
   }
 }
 
+bool CaseIsOpen(const v1::CaseSummary& summary, absl::Time now, const CasePolicies& policies) {
+  if (summary.kind() == v1::CASE_KIND_REFERRAL &&
+      domain::IsOpenReferralState(summary.referral_state())) {
+    return true;
+  }
+  return now < CaseEndedAt(summary, policies);
+}
+
 }  // namespace enlace::node

@@ -68,8 +68,13 @@ void RefreshDeadline(v1::CaseSummary& summary, absl::Time now, const CasePolicie
 // When the case ended, for retention (InfiniteFuture while it runs): a referral when it reached
 // CLOSED, DECLINED, WITHDRAWN or EXPIRED, or, still open, once it may be marked EXPIRED
 // (inactivity); an alert at its expiry or withdrawal, or at the end of its validity; a request
-// when it was answered, or at its deadline.
+// once every recipient tracked here answered (the last answer), else at its deadline.
 absl::Time CaseEndedAt(const v1::CaseSummary& summary, const CasePolicies& policies);
+
+// Whether the case still runs at `now` (its records are then kept whatever their age): a
+// referral in an open state, even one inactive long enough to be marked EXPIRED (until a side
+// does, someone may still act on it); another case before CaseEndedAt.
+bool CaseIsOpen(const v1::CaseSummary& summary, absl::Time now, const CasePolicies& policies);
 
 }  // namespace enlace::node
 

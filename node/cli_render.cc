@@ -428,10 +428,12 @@ void PrintAudit(const v1::AuditResponse& r, const View& view, std::ostream& out)
     for (const v1::AccessEntry& entry : r.access_log()) {
       std::string action = entry.action();
       if (action == "export_attachment") absl::StrAppend(&action, " #", entry.attachment() + 1);
-      table.Add({view.Time(entry.at()), entry.os_user(), action,
-                 entry.action() == "destroy_key"
-                     ? absl::StrCat(view.T("clave ", "key "), entry.key_id())
-                     : entry.message_id()});
+      std::string what = entry.action() == "destroy_key"
+                             ? absl::StrCat(view.T("clave ", "key "), entry.key_id())
+                             : entry.message_id();
+      if (!entry.ref().empty())
+        absl::StrAppend(&what, view.T(" (ref. ", " (ref "), entry.ref(), ")");
+      table.Add({view.Time(entry.at()), entry.os_user(), action, what});
     }
     table.Print(out);
   }

@@ -335,5 +335,32 @@ TEST(CaseEndedAtTest, EachKindOfCaseEndsWhenItsLifecycleSays) {
   EXPECT_EQ(CaseEndedAt(request, policies), t - absl::Hours(2));
 }
 
+TEST(CaseIsOpenTest, AReferralStaysOpenUntilASideEndsItOtherCasesUntilTheirEnd) {
+  const CasePolicies policies;
+  const absl::Time t = absl::FromUnixSeconds(1795000000);
+  const absl::Time years_later = t + absl::Hours(24 * 365 * 10);
+  v1::CaseSummary referral;
+  referral.set_kind(v1::CASE_KIND_REFERRAL);
+  referral.set_referral_state(v1::REFERRAL_STATE_ACCEPTED);
+  *referral.mutable_last_step_at() = domain::TimeToProto(t);
+  // Inactive for years, but nobody marked it EXPIRED: still open.
+  EXPECT_TRUE(CaseIsOpen(referral, years_later, policies));
+  referral.set_referral_state(v1::REFERRAL_STATE_EXPIRED);
+  EXPECT_FALSE(CaseIsOpen(referral, t + absl::Seconds(1), policies));
+
+  v1::CaseSummary alert;
+  alert.set_kind(v1::CASE_KIND_ALERT);
+  *alert.mutable_valid_until() = domain::TimeToProto(t);
+  EXPECT_TRUE(CaseIsOpen(alert, t - absl::Seconds(1), policies));
+  EXPECT_FALSE(CaseIsOpen(alert, t, policies));
+
+  v1::CaseSummary request;
+  request.set_kind(v1::CASE_KIND_REQUEST);
+  request.add_recipients()->set_participant_id("node/PA");
+  EXPECT_TRUE(CaseIsOpen(request, years_later, policies));  // no deadline, no answer
+  *request.mutable_deadline() = domain::TimeToProto(t);
+  EXPECT_FALSE(CaseIsOpen(request, t, policies));
+}
+
 }  // namespace
 }  // namespace enlace::node

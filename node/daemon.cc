@@ -240,8 +240,10 @@ void Daemon::Maintain() {
   absl::StatusOr<MaintenanceReport> report = node_->Maintain();
   if (!report.ok()) {
     LogError("node.maintenance", {{"error", std::string(report.status().message())}});
-  } else if (report->purged > 0 || !report->destroyed_keys.empty()) {
+  } else if (report->purged > 0 || report->metadata_purged > 0 || !report->destroyed_keys.empty()) {
     LogInfo("node.maintenance", {{"purged", absl::StrCat(report->purged)},
+                                 {"metadata_purged", absl::StrCat(report->metadata_purged)},
+                                 {"cases_purged", absl::StrCat(report->cases_purged)},
                                  {"keys_destroyed", absl::StrCat(report->destroyed_keys.size())}});
   }
 }

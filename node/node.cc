@@ -938,6 +938,7 @@ absl::StatusOr<v1::AuditResponse> Node::Audit(const LocalUser& user) const {
     entry->set_message_id(HexEncode(it->message_id()));
     entry->set_key_id(HexEncode(it->key_id()));
     entry->set_attachment(it->attachment());
+    entry->set_ref(it->ref());
   }
   return response;
 }
@@ -1388,6 +1389,7 @@ absl::StatusOr<MaintenanceReport> Node::Maintain() {
   absl::MutexLock lock(&mu_);
   MaintenanceReport report;
   ASSIGN_OR_RETURN(report.purged, PurgeDueContent());
+  RETURN_IF_ERROR(PurgeDueMetadata(report));
   ASSIGN_OR_RETURN(report.destroyed_keys, DestroyRetiredKeys());
   return report;
 }
@@ -1429,6 +1431,68 @@ absl::StatusOr<int> Node::PurgeDueContent() {
                             {"ended", FormatUtc(ended)}});
   }
   return purged;
+}
+
+absl::Status Node::PurgeDueMetadata(MaintenanceReport& report) {
+  const absl::Time now = options_.env.clock->Now();
+  ASSIGN_OR_RETURN(std::vector<v1::CaseSummary> cases, store_->ListCases());
+  ASSIGN_OR_RETURN(std::vector<v1::StoredItemMeta> items, store_->ListItems());
+  // The items of each case go with the case; an item without a case goes alone.
+  std::map<std::string, std::vector<const v1::StoredItemMeta*>> by_case;
+  for (const v1::CaseSummary& summary : cases) by_case[summary.ref()];
+  std::vector<const v1::StoredItemMeta*> alone;
+  for (const v1::StoredItemMeta& meta : items) {
+    auto it = by_case.find(meta.ref());
+    if (it != by_case.end()) {
+      it->second.push_back(&meta);
+    } else {
+      alone.push_back(&meta);
+    }
+  }
+  // Deletes `group` and `summary` (if any) in one write once the metadata period of each (as of
+  // `ended`) has run out.
+  auto purge = [&](const std::vector<const v1::StoredItemMeta*>& group,
+                   const v1::CaseSummary* summary, absl::Time ended) -> absl::Status {
+    const domain::RetentionPolicy& retention = options_.policies.retention;
+    if (summary != nullptr &&
+        now < domain::MetadataPurgeAt(KindOfCase(summary->kind()), ended, retention)) {
+      return absl::OkStatus();
+    }
+    for (const v1::StoredItemMeta* meta : group) {
+      // Still to be submitted: its envelope and record are needed.
+      if (meta->delivery() == v1::ITEM_STATE_QUEUED ||
+          now < domain::MetadataPurgeAt(meta->kind(), ended, retention)) {
+        return absl::OkStatus();
+      }
+    }
+    NodeStore::Batch batch = store_->NewBatch();
+    for (const v1::StoredItemMeta* meta : group) {
+      batch.DeleteContent(meta->message_id());
+      batch.DeleteItem(meta->message_id());
+      v1::AccessRecord details;
+      details.set_ref(meta->ref());
+      RETURN_IF_ERROR(RecordAccess(batch, options_.daemon_user, 0, "purge_metadata",
+                                   meta->message_id(), std::move(details)));
+    }
+    if (summary != nullptr) batch.DeleteCase(summary->ref());
+    RETURN_IF_ERROR(store_->Commit(batch));
+    report.metadata_purged += group.size();
+    report.cases_purged += summary != nullptr ? 1 : 0;
+    LogInfo("node.metadata_purged", {{"items", absl::StrCat(group.size())},
+                                     {"case", summary != nullptr ? summary->ref() : "-"},
+                                     {"ended", FormatUtc(ended)}});
+    return absl::OkStatus();
+  };
+  for (const v1::CaseSummary& summary : cases) {
+    // An open case keeps every record it refers to.
+    if (CaseIsOpen(summary, now, options_.policies)) continue;
+    RETURN_IF_ERROR(
+        purge(by_case[summary.ref()], &summary, CaseEndedAt(summary, options_.policies)));
+  }
+  for (const v1::StoredItemMeta* meta : alone) {
+    RETURN_IF_ERROR(purge({meta}, nullptr, absl::FromUnixMillis(meta->created_at_ms())));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Bytes>> Node::DestroyRetiredKeys() {

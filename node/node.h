@@ -20,9 +20,12 @@
 // Retention: Maintain() purges the content (and attachments and envelope) of items whose
 // retention period has run out (domain/policy.h RetentionPolicy, counted from the end of their
 // case: a referral's closure, an alert's expiry, a request's answer; from creation for
-// publications and items without a case), leaving the item's record marked purged, and destroys
-// the private decryption keys identity/key_retention.h lets go; both are recorded in the access
-// log.
+// publications and items without a case), leaving the item's record marked purged; once the
+// metadata period (RetentionPolicy::metadata, 5 years by default) has run out too, it deletes
+// the records themselves: the items of a case together with the case, in one write, never while
+// the case is open (CaseIsOpen) or an item is still in the outbox. It also destroys the private
+// decryption keys identity/key_retention.h lets go. Each purge and destruction is recorded in the
+// access log.
 //
 // Receiving: HandleDelivery() assembles the envelope, and stores it only if it verifies:
 // the sender is in the directory, its key was valid and not revoked when the message was
@@ -81,6 +84,8 @@ struct NodeOptions {
 // What one maintenance round did.
 struct MaintenanceReport {
   int purged = 0;                     // items whose content was purged
+  int metadata_purged = 0;            // items whose record was deleted
+  int cases_purged = 0;               // cases deleted with their items
   std::vector<Bytes> destroyed_keys;  // key ids of the private decryption keys destroyed
 };
 
@@ -154,7 +159,8 @@ class Node {
   void SetHubReachable(bool reachable, absl::string_view detail);
 
   // ---- Maintenance (the daemon's, every maintenance_interval_s of the injected clock). ----
-  // Purges the content that is due and destroys the decryption keys that may go (see above).
+  // Purges the content and the metadata that are due and destroys the decryption keys that may
+  // go (see above).
   absl::StatusOr<MaintenanceReport> Maintain();
 
   // Counters for the metrics file (Prometheus text format).
@@ -189,6 +195,7 @@ class Node {
   // The attachment bodies the store holds for an item (a forward sends them again).
   absl::StatusOr<std::vector<Bytes>> LoadAttachments(const v1::StoredItemMeta& meta) const;
   absl::StatusOr<int> PurgeDueContent() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status PurgeDueMetadata(MaintenanceReport& report) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<Bytes>> DestroyRetiredKeys() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::ShowResponse> ShowItem(const std::string& who, uint32_t uid,
                                             const v1::StoredItemMeta& meta, bool for_export)

@@ -272,6 +272,14 @@ void NodeStore::Batch::DeleteContent(absl::string_view message_id) {
       .PermitUncheckedError();
 }
 
+void NodeStore::Batch::DeleteItem(absl::string_view message_id) {
+  batch_.Delete(store_->families_[kItems], ToSlice(message_id)).PermitUncheckedError();
+}
+
+void NodeStore::Batch::DeleteCase(absl::string_view ref) {
+  batch_.Delete(store_->families_[kCases], ToSlice(ref)).PermitUncheckedError();
+}
+
 absl::Status NodeStore::PutBlob(absl::string_view message_id, uint32_t part,
                                 absl::string_view bytes) {
   Batch batch = NewBatch();

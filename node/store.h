@@ -88,6 +88,9 @@ class NodeStore {
     void KeepBlobs(absl::string_view message_id);
     // Removes the content and every blob of the item (the retention purge).
     void DeleteContent(absl::string_view message_id);
+    // Removes the item's record (the metadata retention purge; its content goes separately).
+    void DeleteItem(absl::string_view message_id);
+    void DeleteCase(absl::string_view ref);
 
    private:
     friend class NodeStore;

@@ -182,6 +182,32 @@ TEST(NodeStoreTest, OutboxIsFifoAndCasesStateAndLogsList) {
   EXPECT_EQ(accesses[0].os_user(), "ana");
 }
 
+TEST(NodeStoreTest, DeleteItemAndDeleteCaseRemoveOnlyTheirRecord) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(Keystore keys, MakeKeys(6));
+  ASSERT_OK_AND_ASSIGN(auto store, NodeStore::Open({dir.Sub("db")}, keys, Env()));
+  NodeStore::Batch batch = store->NewBatch();
+  for (char c : {'\x01', '\x02'}) {
+    v1::StoredItemMeta meta;
+    meta.set_message_id(Bytes(16, c));
+    meta.set_ref(std::string(1, 'a' + c));
+    batch.PutItem(meta);
+    v1::CaseSummary summary;
+    summary.set_ref(meta.ref());
+    batch.PutCase(summary);
+  }
+  ASSERT_OK(store->Commit(batch));
+  batch.DeleteItem(Bytes(16, '\x01'));
+  batch.DeleteCase("b");
+  ASSERT_OK(store->Commit(batch));
+  EXPECT_FALSE(store->HasItem(Bytes(16, '\x01')));
+  EXPECT_THAT(store->GetCase("b"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("b")));
+  EXPECT_TRUE(store->HasItem(Bytes(16, '\x02')));
+  EXPECT_THAT(store->ListItems(), IsOkAndHolds(SizeIs(1)));
+  ASSERT_OK_AND_ASSIGN(v1::CaseSummary other, store->GetCase("c"));
+  EXPECT_EQ(other.ref(), "c");
+}
+
 TEST(NodeStoreTest, RecordsOfOneMillisecondKeepTheirOrderAcrossRestarts) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(Keystore keys, MakeKeys(6));

@@ -801,6 +801,80 @@ TEST_F(NodeIntegrationTest, ARequestToSeveralCountriesShowsWhoAnsweredAndWhoIsOv
   }
 }
 
+// Metadata (the item's record and its case) goes when the metadata period (five years) has run
+// out since the end of its case, or since its creation for an item without one; the records of
+// an open case stay however old they are. Each deletion is in the access log.
+TEST_F(NodeIntegrationTest, MetadataIsPurgedAfterItsPeriodUnlessItsCaseIsOpen) {
+  Network({"US", "MX", "GT"});
+  StartNodes({"US", "MX", "GT"});
+  v1::Content alert = Alert(v1::HANDLING_CODE_H1);  // valid for 60 days
+  alert.mutable_smuggling_alert()->clear_target_countries();
+  alert.mutable_smuggling_alert()->add_target_countries("GT");
+  const v1::SendResponse sent = Send("US", "alert", alert);
+  CliResult bulletin_cli = network_->Cli(
+      "US", {"--json", "bulletin", "--to", "GT", "--title-es", "Boletín 2026-03", "--title-en",
+             "Bulletin 2026-03", "--body-es", "Texto", "--body-en", "Text"});
+  ASSERT_EQ(bulletin_cli.exit_code, 0) << bulletin_cli.err;
+  const v1::SendResponse bulletin = ParseJson<v1::SendResponse>(bulletin_cli.out);
+  // A referral that stays open (Received) for years.
+  const v1::SendResponse referral =
+      Send("MX", "referral", Example("victim_referral_mx_to_gt_unaccompanied_girl.json"));
+  ASSERT_TRUE(network_->WaitUntil([&] {
+    absl::optional<v1::CaseSummary> mx = Case("MX", referral.ref());
+    return Has("GT", sent.message_id()) && Has("GT", bulletin.message_id()) && mx &&
+           mx->referral_state() == v1::REFERRAL_STATE_RECEIVED;
+  }));
+  auto held = [&](const std::string& country, const std::string& hex) {
+    absl::StatusOr<Bytes> id = HexDecode(hex);
+    return network_->node(country).store().HasItem(*id);
+  };
+
+  // A day before the alert's metadata is due (its validity end + 5 years): the bulletin, counted
+  // from its creation, is gone; the alert stays.
+  const CasePolicies policies;
+  network_->Advance(absl::Hours(24 * 60) + policies.retention.metadata - absl::Hours(24));
+  ASSERT_OK(network_->node("GT").Maintain().status());
+  ASSERT_TRUE(network_->WaitUntil([&] {
+    return !held("GT", bulletin.message_id()) && !held("US", bulletin.message_id());
+  })) << "the bulletin's record was not purged";
+  EXPECT_TRUE(held("GT", sent.message_id()));
+  EXPECT_TRUE(Case("GT", sent.ref()).has_value());
+
+  // Two days later the alert's records and case go on both sides.
+  network_->Advance(absl::Hours(48));
+  ASSERT_TRUE(network_->WaitUntil([&] {
+    return !held("GT", sent.message_id()) && !held("US", sent.message_id()) &&
+           !Case("GT", sent.ref()) && !Case("US", sent.ref());
+  })) << "the alert's records were not purged";
+  EXPECT_EQ(network_->Cli("GT", {"thread", sent.ref()}).exit_code, 1);
+  EXPECT_THAT(network_->Cli("GT", {"--json", "inbox"}).out,
+              ::testing::Not(HasSubstr(sent.message_id())));
+
+  // The open referral keeps its case and every item on both sides (GT's Received step too),
+  // even once the period would have run out had it been marked expired after 90 days.
+  network_->Advance(absl::Hours(24 * 60));
+  for (const char* country : {"MX", "GT"}) {
+    ASSERT_OK_AND_ASSIGN(MaintenanceReport report, network_->node(country).Maintain());
+    EXPECT_EQ(report.metadata_purged, 0) << country;
+  }
+  for (const char* country : {"MX", "GT"}) {
+    EXPECT_TRUE(Case(country, referral.ref()).has_value()) << country;
+    EXPECT_TRUE(held(country, referral.message_id())) << country;
+  }
+  EXPECT_THAT(Items("GT", v1::ITEM_DIRECTION_OUTBOUND), SizeIs(1));
+
+  CliResult audit = network_->Cli("GT", {"--json", "audit"});
+  const v1::AuditResponse view = ParseJson<v1::AuditResponse>(audit.out);
+  auto logged = [&](const std::string& id, const std::string& ref) {
+    return std::any_of(view.access_log().begin(), view.access_log().end(), [&](const auto& e) {
+      return e.action() == "purge_metadata" && e.message_id() == id && e.ref() == ref;
+    });
+  };
+  EXPECT_TRUE(logged(sent.message_id(), sent.ref()));
+  EXPECT_TRUE(logged(bulletin.message_id(), bulletin.ref()));
+  EXPECT_THAT(network_->Cli("GT", {"audit"}).out, HasSubstr("purge_metadata"));
+}
+
 // A rotation leaves the old decryption key for what may still arrive sealed to it; once the
 // node would refuse anything that old, the key is destroyed: file wiped and removed, keystore
 // updated, recorded, and the node still starts with the same configuration.
@@ -841,7 +915,9 @@ TEST_F(NodeIntegrationTest, AnOldDecryptionKeyIsDestroyedOnceItsRetentionEnds) {
   struct stat info;
   EXPECT_EQ(stat(old_file.c_str(), &info), 0);
 
-  network_->Advance(absl::Hours(1));
+  // Past its end by more than one maintenance interval (an hour): the daemon's own maintenance
+  // runs at least once after the key became destroyable, whenever its last round was.
+  network_->Advance(absl::Hours(2));
   auto held = [&](const Bytes& key_id) {
     CliResult keys = network_->Cli("GT", {"--json", "keys"});
     const v1::KeysResponse response = ParseJson<v1::KeysResponse>(keys.out);
