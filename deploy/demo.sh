@@ -14,7 +14,9 @@
 # and plays the network's scenario with the real `enlace`, `enlace-admin` and `enlace-audit`:
 #   1. Mexico refers an unaccompanied Guatemalan girl to Guatemala; her case moves to assistance;
 #   2. a US investigator's smuggling alert to GT, HN, SV and MX;
-#   3. the Secretariat's legislation-matrix request (one country overdue) and an IOM bulletin;
+#   3. the Secretariat's legislation-matrix request to CR, HN and PA (two answer; the
+#      Secretariat's node shows Panama overdue, and so does Panama's) and an IOM bulletin with an
+#      annex, which Guatemala exports and checks against the original's SHA-256;
 #   4. Belize's stolen signing key is revoked and its next message refused;
 #   5. the auditor verifies the log, and the hub's stored data is searched for the girl's data
 #      (none may be found).
@@ -35,7 +37,7 @@ while [[ $# -gt 0 ]]; do
     --dir) net_dir=${2:?--dir needs a folder}; shift ;;
     --lang) lang=${2:?--lang needs es or en}; shift
             [[ $lang == es || $lang == en ]] || { echo "demo.sh: --lang is es or en" >&2; exit 2; } ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -248,35 +250,65 @@ fill legislation_matrix_update_cr.json \
 at node/CR send matrix --file "$NET_DIR/matrix-cr.json"
 at node/HN respond "$request_ref" \
   --answer "Honduras: Ley contra la Trata de Personas (Decreto 59-2012) vigente, sin reformas en el periodo"
-answered() {
-  [[ $(net_case_field admin/secretariat "$request_ref" history | python3 -c '
+# The Secretariat's node tracks each addressee: who answered, and (after the deadline) who is
+# overdue. Prints "CC:DEADLINE_STATUS[:answered]" per addressee in order, e.g.
+# "CR:DEADLINE_STATUS_MET:answered HN:DEADLINE_STATUS_PENDING PA:DEADLINE_STATUS_PENDING".
+addressees() {
+  net_case_field admin/secretariat "$request_ref" recipients | python3 -c '
 import json, sys
-print(len({s.get("by") for s in json.load(sys.stdin)} & {"node/CR", "node/HN"}))') == 2 ]]
+print(" ".join(r["participant_id"].split("/")[1] + ":" + r.get("deadline_status", "-")
+               + (":answered" if r.get("answered_at") else "")
+               for r in sorted(json.load(sys.stdin), key=lambda r: r["participant_id"])))'
 }
+answered() { [[ $(addressees) == *CR:*:answered*HN:*:answered* ]]; }
 net_wait 20 "the answers of CR and HN to reach the Secretariat" answered ||
   fail "the Secretariat did not get both answers"
 BRIEF=1 at admin/secretariat thread "$request_ref"
+# The bulletin carries an annex: a real file, sealed with the message and checked on arrival.
+annex=$NET_DIR/anexo-boletin-oim-2026-03.txt
+cat >"$annex" <<'ANNEX'
+OIM / IOM — Anexo del boletín regional / Regional bulletin annex (2026-03)
+Calendario de capacitaciones del segundo trimestre / Training calendar, second quarter:
+  - Identificación de víctimas en frontera / Victim identification at borders
+  - Retorno asistido de la niñez / Assisted return of children
+  - Captación en línea / Online recruitment
+Distribución: TLP:GREEN — Red de Funcionarios de Enlace de la CRM.
+ANNEX
 fill bulletin_secretariat_iom_es_en.json >"$NET_DIR/bulletin.json"
 bulletin_ref=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bulletin"]["bulletin_ref"])' \
   "$NET_DIR/bulletin.json")
-at admin/secretariat send bulletin --file "$NET_DIR/bulletin.json" --to all
+at admin/secretariat send bulletin --file "$NET_DIR/bulletin.json" --to all --attach "$annex"
 bulletin_at() { [[ $(net_cli "$1" --json inbox --kind BULLETIN) == *"\"$bulletin_ref\""* ]]; }
 for id in "${NODES[@]}"; do
   [[ $id == admin/secretariat ]] && continue
   net_wait 20 "$id to receive the bulletin" bulletin_at "$id" || fail "$id has no bulletin"
 done
-say "the bulletin reached the 11 countries and IOM"
+say "the bulletin and its annex reached the 11 countries and IOM"
 at observer/IOM inbox
+bulletin_id=$(ask node/GT inbox --kind BULLETIN | json 'd["items"][0]["message_id"]')
+at node/GT export "$bulletin_id" --attachment 1 --out "$NET_DIR/annex-exported-by-GT.txt"
+sent_sha=$(sha256sum "$annex" | cut -d' ' -f1)
+got_sha=$(sha256sum "$NET_DIR/annex-exported-by-GT.txt" | cut -d' ' -f1)
+say "SHA-256 of the annex sent: $sent_sha"
+say "SHA-256 exported at GT:    $got_sha"
+[[ $sent_sha == "$got_sha" ]] || fail "the annex exported at Guatemala differs from the one sent"
 remaining=$(($(date -u -d "$deadline" +%s) - $(date -u +%s) + 1))
 if ((remaining > 0)); then
   say "waiting ${remaining} s for the request's deadline ($deadline) to pass ..."
   sleep "$remaining"
 fi
+at admin/secretariat cases --overdue
+# CR and HN answered (met, or met late on a slow machine); PA is overdue.
+expected='CR:DEADLINE_STATUS_MET*:answered HN:DEADLINE_STATUS_MET*:answered PA:DEADLINE_STATUS_OVERDUE'
+got=$(addressees)
+# shellcheck disable=SC2053 # $expected is a pattern
+[[ $got == $expected ]] ||
+  fail "the Secretariat's node does not show CR and HN answered and PA overdue: $got"
 at node/PA cases --overdue
 overdue=$(ask node/PA cases --overdue |
   json "sum(1 for c in d.get('cases', []) if c['ref'] == '$request_ref' and c.get('overdue'))")
 [[ $overdue == 1 ]] || fail "Panama's node does not show the unanswered request as overdue"
-passed "${request_ref:0:8}…: CR and HN answered, overdue at PA; IOM bulletin to 11 countries + IOM"
+passed "${request_ref:0:8}…: CR, HN answered, PA overdue (Secretariat, PA); bulletin + annex to 12, checked"
 
 # ---------------------------------------------------------------------------------------------
 step "4 revoke" "4. Belize's signing key is stolen: the operator revokes it; Belize's next message is refused"
