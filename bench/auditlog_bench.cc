@@ -1,26 +1,34 @@
 // The audit log's costs, each against a baseline measured in the same run:
 //
 //  - batched append (PrepareAppend + Write + CommitAppend, events encoded and hashed) vs raw
-//    batched RocksDB writes of the same leaf bytes, same batch sizes, same WriteOptions;
+//    batched RocksDB writes of the same leaf bytes, same batch sizes, same WriteOptions
+//    (unsynced, and synced batches of 100 as the hub writes);
 //  - inclusion and consistency proof latency at 1 M entries (and 10 M with
-//    ENLACE_BENCH_LARGE=1), the log built in bulk once and kept in the bench directory;
+//    ENLACE_BENCH_LARGE=1), the log built in bulk once and kept in the bench directory, vs
+//    log2(n) random point reads of the same database;
 //  - verifier throughput (leaf hashing + compact range, and a whole VerifyExport of a
 //    100,000-entry export) vs in-process SHA-256 of the same bytes (target >= 0.5);
-//  - start-up (open RocksDB + AuditLog::Open) with 1 M (10 M) entries vs an empty log
-//    (target <= 1.5), and AuditLog::Open alone on an open database.
+//  - start-up (open RocksDB + AuditLog::Open) with 1 M (10 M) entries vs an empty log, and
+//    AuditLog::Open alone on an open database.
 //
 //   build/bin/auditlog_bench                          # 1 M cases; builds the log on first run
-//   ENLACE_BENCH_LARGE=1 build/bin/auditlog_bench     # adds the 10 M cases (~3 GB on disk)
+//   ENLACE_BENCH_LARGE=1 build/bin/auditlog_bench     # adds the 10 M cases (~1.5 GB on disk)
+//   ENLACE_BENCH_QUICK=1 build/bin/auditlog_bench     # 10,000 entries: a smoke run
 //   ENLACE_AUDITLOG_BENCH_DIR=/path build/bin/auditlog_bench   # default /tmp/enlace-auditlog-bench
 //
-// The last lines printed are the ratios. Compare ratios only: the machine is shared and
-// Debian's libbenchmark is a debug build.
+// The last lines printed are the FIGURE lines (bench/figure.h) of issue 12's figures
+// verifier_vs_sha256, inclusion_proof_10m, consistency_proof_10m (at the largest size run) and
+// of log_append_vs_raw_rocksdb, verifier_core_vs_sha256, log_startup_vs_empty (information).
+// Compare ratios: the machine is shared and Debian's libbenchmark is a debug build.
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -30,6 +38,7 @@
 #include "auditor/export.h"
 #include "auditor/verify.h"
 #include "bench/bench_util.h"
+#include "bench/figure.h"
 #include "benchmark/benchmark.h"
 #include "crypto/hash.h"
 #include "rocksdb/db.h"
@@ -42,13 +51,21 @@ using auditlog::testing::LogDb;
 using auditlog::testing::MessageEvent;
 using auditlog::testing::TestLogKey;
 
-constexpr uint64_t kOneMillion = 1'000'000;
-constexpr uint64_t kTenMillion = 10'000'000;
+constexpr int64_t kOneMillion = 1'000'000;
+constexpr int64_t kTenMillion = 10'000'000;
 constexpr size_t kVerifierEntries = 100'000;
 
-bool Large() {
-  const char* value = std::getenv("ENLACE_BENCH_LARGE");
+bool EnvIs1(const char* name) {
+  const char* value = std::getenv(name);
   return value != nullptr && std::string(value) == "1";
+}
+
+// The log sizes of the proof and start-up cases: 1 M (and 10 M with ENLACE_BENCH_LARGE=1), or
+// 10,000 with ENLACE_BENCH_QUICK=1 (bench/run_all.sh --quick: a smoke run of the harness).
+std::vector<int64_t> LogSizes() {
+  if (EnvIs1("ENLACE_BENCH_QUICK")) return {10'000};
+  if (EnvIs1("ENLACE_BENCH_LARGE")) return {kOneMillion, kTenMillion};
+  return {kOneMillion};
 }
 
 std::string BenchDir() {
@@ -160,8 +177,17 @@ const std::vector<Bytes>& SampleLeaves() {
   return *leaves;
 }
 
+// Write options of the append comparison: synced (as the hub writes) when the second argument
+// is 1.
+rocksdb::WriteOptions WriteOptionsOf(const benchmark::State& state) {
+  rocksdb::WriteOptions options;
+  options.sync = state.range(1) == 1;
+  return options;
+}
+
 void BM_RawBatchedWrite(benchmark::State& state) {
   const size_t batch_size = static_cast<size_t>(state.range(0));
+  const rocksdb::WriteOptions options = WriteOptionsOf(state);
   ScratchDir dir;
   absl::StatusOr<std::unique_ptr<LogDb>> db = LogDb::Open(dir.path());
   if (!db.ok()) return Fail(state, db.status());
@@ -176,7 +202,7 @@ void BM_RawBatchedWrite(benchmark::State& state) {
       batch.Put((*db)->caller_cf(), key, rocksdb::Slice(leaf.data(), leaf.size()))
           .PermitUncheckedError();
     }
-    rocksdb::Status s = (*db)->db()->Write(rocksdb::WriteOptions(), &batch);
+    rocksdb::Status s = (*db)->db()->Write(options, &batch);
     if (!s.ok()) return Fail(state, absl::InternalError(s.ToString()));
   }
   state.SetItemsProcessed(static_cast<int64_t>(index));
@@ -184,6 +210,7 @@ void BM_RawBatchedWrite(benchmark::State& state) {
 
 void BM_AuditLogAppend(benchmark::State& state) {
   const size_t batch_size = static_cast<size_t>(state.range(0));
+  const rocksdb::WriteOptions options = WriteOptionsOf(state);
   ScratchDir dir;
   absl::StatusOr<OpenLog> open = Open(dir.path());
   if (!open.ok()) return Fail(state, open.status());
@@ -196,15 +223,20 @@ void BM_AuditLogAppend(benchmark::State& state) {
   uint64_t appended = 0;
   for (auto _ : state) {
     const std::vector<v1::AuditEvent>& chunk = chunks[(appended / batch_size) % chunks.size()];
-    absl::StatusOr<uint64_t> first = open->log->Append(chunk, rocksdb::WriteOptions());
+    absl::StatusOr<uint64_t> first = open->log->Append(chunk, options);
     if (!first.ok()) return Fail(state, first.status());
     appended += batch_size;
   }
   state.SetItemsProcessed(static_cast<int64_t>(appended));
 }
 
-BENCHMARK(BM_RawBatchedWrite)->ArgName("batch")->Arg(1)->Arg(100)->Arg(1000);
-BENCHMARK(BM_AuditLogAppend)->ArgName("batch")->Arg(1)->Arg(100)->Arg(1000);
+// Unsynced: what the log adds in CPU; synced batches of 100: the durable write the hub makes.
+void AppendArgs(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"batch", "sync"})->Args({1, 0})->Args({100, 0})->Args({1000, 0})->Args({100, 1});
+}
+
+BENCHMARK(BM_RawBatchedWrite)->Apply(AppendArgs);
+BENCHMARK(BM_AuditLogAppend)->Apply(AppendArgs);
 
 void BM_InclusionProof(benchmark::State& state) {
   const uint64_t entries = static_cast<uint64_t>(state.range(0));
@@ -218,6 +250,26 @@ void BM_InclusionProof(benchmark::State& state) {
     absl::StatusOr<std::vector<auditlog::Hash>> proof = open->log->InclusionProof(index, entries);
     if (!proof.ok()) return Fail(state, proof.status());
     benchmark::DoNotOptimize(proof);
+  }
+}
+
+// The proofs' limit: one random point read of a leaf from the same database (a proof needs
+// about log2(n) such reads of nodes).
+void BM_RawPointRead(benchmark::State& state) {
+  const uint64_t entries = static_cast<uint64_t>(state.range(0));
+  absl::StatusOr<std::string> path = BuiltLog(entries);
+  if (!path.ok()) return Fail(state, path.status());
+  absl::StatusOr<OpenLog> open = Open(*path);
+  if (!open.ok()) return Fail(state, open.status());
+  std::mt19937_64 random(44);
+  std::string value;
+  for (auto _ : state) {
+    Bytes key;
+    AppendUint64(random() % entries, &key);
+    rocksdb::Status s =
+        open->db->db()->Get(rocksdb::ReadOptions(), open->db->cfs().leaves, key, &value);
+    if (!s.ok()) return Fail(state, absl::InternalError(s.ToString()));
+    benchmark::DoNotOptimize(value);
   }
 }
 
@@ -285,15 +337,16 @@ void BM_AuditLogOpen(benchmark::State& state) {
 }
 
 void LargeArgs(benchmark::internal::Benchmark* b) {
-  b->ArgName("entries")->Arg(kOneMillion);
-  if (Large()) b->Arg(kTenMillion);
+  b->ArgName("entries");
+  for (int64_t size : LogSizes()) b->Arg(size);
 }
 
 void StartUpArgs(benchmark::internal::Benchmark* b) {
-  b->ArgName("entries")->Arg(0)->Arg(kOneMillion);
-  if (Large()) b->Arg(kTenMillion);
+  b->ArgName("entries")->Arg(0);
+  for (int64_t size : LogSizes()) b->Arg(size);
 }
 
+BENCHMARK(BM_RawPointRead)->Apply(LargeArgs)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_InclusionProof)->Apply(LargeArgs)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ConsistencyProof)->Apply(LargeArgs)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_StartUp)->Apply(StartUpArgs)->Unit(benchmark::kMillisecond);
@@ -376,15 +429,95 @@ BENCHMARK(BM_VerifyExport)->Unit(benchmark::kMillisecond);
 // Rates are per CPU second; latencies are compared on CPU time (the machine is shared, so wall
 // time also counts waiting for other processes), with the wall-time ratio in parentheses.
 void PrintRatio(const bench::RecordingReporter& r, const std::string& what, const std::string& num,
-                const std::string& den, bool rates, const char* target) {
+                const std::string& den, bool rates) {
   const bench::Measured* a = r.Find(num);
   const bench::Measured* b = r.Find(den);
   if (a == nullptr || b == nullptr) return;
   if (rates) {
-    std::printf("%-58s %8.3f %s\n", what.c_str(), a->rate / b->rate, target);
+    std::printf("%-58s %8.3f\n", what.c_str(), a->rate / b->rate);
   } else {
-    std::printf("%-58s %8.3f (wall %.3f) %s\n", what.c_str(), a->cpu_us / b->cpu_us,
-                a->real_us / b->real_us, target);
+    std::printf("%-58s %8.3f (wall %.3f)\n", what.c_str(), a->cpu_us / b->cpu_us,
+                a->real_us / b->real_us);
+  }
+}
+
+// The figures of issue 12 this program measures, plus a few that only inform, as FIGURE lines.
+// Missing benchmarks (filtered out or failed) leave their figures out: bench/run_all.sh then
+// reports them missing.
+void PrintFigures(const bench::RecordingReporter& r) {
+  // Synced appends are waits for the disk: compared on wall time (same batch size both sides).
+  const bench::Measured* append = r.Find("BM_AuditLogAppend/batch:100/sync:1");
+  const bench::Measured* raw = r.Find("BM_RawBatchedWrite/batch:100/sync:1");
+  if (append != nullptr && raw != nullptr) {
+    bench::Figure f;
+    f.id = "log_append_vs_raw_rocksdb";
+    f.value = 100 / append->real_us * 1e6;
+    f.unit = "entries/s";
+    f.limit = 100 / raw->real_us * 1e6;
+    f.limit_unit = "entries/s";
+    f.limit_name = "raw synced RocksDB batch writes of the same leaf bytes, batches of 100";
+    f.ratio = f.value / f.limit;
+    f.note = "audit log append (encode, hash, nodes, write, commit), synced batches of 100";
+    bench::PrintFigure(f);
+  }
+  const bench::Measured* sha = r.Find("BM_Sha256OfEntries");
+  for (auto [id, name, target] :
+       {std::tuple{"verifier_vs_sha256", "BM_VerifyExport", true},
+        std::tuple{"verifier_core_vs_sha256", "BM_VerifierRootFromEntries", false}}) {
+    const bench::Measured* verifier = r.Find(name);
+    if (verifier == nullptr || sha == nullptr) continue;
+    bench::Figure f;
+    f.id = id;
+    f.value = verifier->rate / 1e6;
+    f.unit = "MB/s";
+    f.limit = sha->rate / 1e6;
+    f.limit_unit = "MB/s";
+    f.limit_name = "in-process OpenSSL SHA-256 of the same leaf bytes (per CPU second)";
+    f.ratio = f.value / f.limit;
+    if (target) {
+      f.target = bench::Target::AtLeast(0.5);
+      f.note = "whole VerifyExport of a 100,000-entry export (enlace-audit verify)";
+    } else {
+      f.note = "leaf hashes folded into a compact range, then the root (the verifier's core)";
+    }
+    bench::PrintFigure(f);
+  }
+  const int64_t entries = LogSizes().back();
+  const std::string size = absl::StrCat("/entries:", entries);
+  const bench::Measured* read = r.Find("BM_RawPointRead" + size);
+  // A proof needs about log2(n) node reads: its limit is that many random point reads.
+  const double reads = std::ceil(std::log2(static_cast<double>(entries)));
+  for (auto [id, name] : {std::pair{"inclusion_proof_10m", "BM_InclusionProof"},
+                          std::pair{"consistency_proof_10m", "BM_ConsistencyProof"}}) {
+    const bench::Measured* proof = r.Find(name + size);
+    if (proof == nullptr || read == nullptr) continue;
+    bench::Figure f;
+    f.id = id;
+    f.value = proof->real_us / 1e3;
+    f.unit = "ms";
+    f.limit = reads * read->real_us / 1e3;
+    f.limit_unit = "ms";
+    f.limit_name = absl::StrCat(reads, " random RocksDB point reads (log2 n) on the same database");
+    f.ratio = f.value / f.limit;
+    f.target = bench::Target::AtMost(1, bench::TargetOn::kValue);
+    f.note = absl::StrCat("wall time at ", entries, " entries, random indexes; CPU ",
+                          absl::SixDigits(proof->cpu_us / 1e3), " ms");
+    bench::PrintFigure(f);
+  }
+  const bench::Measured* full = r.Find("BM_StartUp" + size);
+  const bench::Measured* empty = r.Find("BM_StartUp/entries:0");
+  if (full != nullptr && empty != nullptr) {
+    bench::Figure f;
+    f.id = "log_startup_vs_empty";
+    f.value = full->cpu_us / 1e3;
+    f.unit = "ms";
+    f.limit = empty->cpu_us / 1e3;
+    f.limit_unit = "ms";
+    f.limit_name = "opening an empty log (RocksDB + AuditLog::Open), CPU time";
+    f.ratio = f.value / f.limit;
+    f.note = absl::StrCat("RocksDB + AuditLog::Open at ", entries,
+                          " entries, CPU time (the hub's own start-up: hub_startup_10m_vs_empty)");
+    bench::PrintFigure(f);
   }
 }
 
@@ -398,19 +531,12 @@ int main(int argc, char** argv) {
   for (const char* batch : {"1", "100", "1000"}) {
     enlace::PrintRatio(reporter,
                        std::string("append rate / raw RocksDB write rate, batch ") + batch,
-                       std::string("BM_AuditLogAppend/batch:") + batch,
-                       std::string("BM_RawBatchedWrite/batch:") + batch, true, "");
+                       std::string("BM_AuditLogAppend/batch:") + batch + "/sync:0",
+                       std::string("BM_RawBatchedWrite/batch:") + batch + "/sync:0", true);
   }
-  enlace::PrintRatio(reporter, "verifier (root from entries) / SHA-256 throughput",
-                     "BM_VerifierRootFromEntries", "BM_Sha256OfEntries", true, "(target >= 0.5)");
-  enlace::PrintRatio(reporter, "VerifyExport / SHA-256 throughput", "BM_VerifyExport",
-                     "BM_Sha256OfEntries", true, "(target >= 0.5)");
   enlace::PrintRatio(reporter, "inclusion proof latency, 10 M / 1 M entries",
                      "BM_InclusionProof/entries:10000000", "BM_InclusionProof/entries:1000000",
-                     false, "");
-  enlace::PrintRatio(reporter, "start-up time, 1 M entries / empty", "BM_StartUp/entries:1000000",
-                     "BM_StartUp/entries:0", false, "(target <= 1.5)");
-  enlace::PrintRatio(reporter, "start-up time, 10 M entries / empty", "BM_StartUp/entries:10000000",
-                     "BM_StartUp/entries:0", false, "(target <= 1.5)");
+                     false);
+  enlace::PrintFigures(reporter);
   return 0;
 }
