@@ -12,6 +12,12 @@ if(ENLACE_SANITIZE STREQUAL "address")
 elseif(ENLACE_SANITIZE STREQUAL "thread")
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)
+  # Tells TSan what Debian's uninstrumented absl::Mutex/CondVar/Notification do (see the file);
+  # linked into every executable so that it interposes over libabsl_synchronization.so.
+  add_library(enlace_tsan_absl OBJECT ${CMAKE_CURRENT_LIST_DIR}/../tests/sanitizers/absl_tsan.cc)
+  target_link_libraries(enlace_tsan_absl PUBLIC absl::synchronization ${CMAKE_DL_LIBS})
+  target_compile_definitions(enlace_tsan_absl PRIVATE
+    ENLACE_TSAN_SUPPRESSIONS="${PROJECT_SOURCE_DIR}/tests/sanitizers/tsan.supp")
 elseif(NOT ENLACE_SANITIZE STREQUAL "")
   message(FATAL_ERROR "ENLACE_SANITIZE must be '', 'address' or 'thread', not '${ENLACE_SANITIZE}'")
 endif()
@@ -24,6 +30,13 @@ if(ENLACE_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# What every executable of a sanitized build links besides its own dependencies.
+function(_enlace_sanitizer_support name)
+  if(ENLACE_SANITIZE STREQUAL "thread")
+    target_link_libraries(${name} PRIVATE enlace_tsan_absl)
+  endif()
+endfunction()
 
 # enlace_library(NAME SOURCES ... DEPS ...): the folder's one library.
 function(enlace_library name)
@@ -39,6 +52,7 @@ function(enlace_executable name)
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${ENLACE_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  _enlace_sanitizer_support(${name})
 endfunction()
 
 # enlace_test(NAME SOURCES ... DEPS ... [LABELS unit|integration|slow ...]):
@@ -59,6 +73,7 @@ function(enlace_test name)
     ENLACE_BINARY_DIR="${PROJECT_BINARY_DIR}"
     ENLACE_TESTVECTORS_DIR="${ENLACE_TESTVECTORS_DIR}")
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} enlace_testing GTest::gmock GTest::gtest_main)
+  _enlace_sanitizer_support(${name})
   gtest_discover_tests(${name}
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
     DISCOVERY_TIMEOUT 60)
@@ -86,4 +101,5 @@ function(enlace_benchmark name)
   target_compile_options(${name} PRIVATE ${ENLACE_WARNINGS})
   target_compile_definitions(${name} PRIVATE ENLACE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+  _enlace_sanitizer_support(${name})
 endfunction()
