@@ -108,6 +108,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   node.env = env;
   node.root = std::move(root);
   node.policies = daemon->options_.policies;
+  node.rocksdb_env = daemon->options_.rocksdb_env;
   node.daemon_user = CurrentLogin();
   node.certificate_sha256 = certificate.fingerprint();
   node.certificate_not_after = certificate.not_after();

@@ -41,6 +41,8 @@ struct DaemonOptions {
   std::function<std::unique_ptr<HubPort>(HubPort* client)> wrap_hub;
   CasePolicies policies;
   bool serve_local_api = true;
+  // Tests: the store's RocksDB environment (e.g. a disk that fills up). Null: the default.
+  rocksdb::Env* rocksdb_env = nullptr;
 };
 
 class Daemon {

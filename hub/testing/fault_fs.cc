@@ -11,26 +11,26 @@ class FaultInjectionFs::File : public rocksdb::FSWritableFileOwnerWrapper {
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = fs_->CheckWrite();
+    rocksdb::IOStatus s = fs_->CheckWrite(data.size());
     return s.ok() ? FSWritableFileOwnerWrapper::Append(data, options, dbg) : s;
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            const rocksdb::DataVerificationInfo& info,
                            rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = fs_->CheckWrite();
+    rocksdb::IOStatus s = fs_->CheckWrite(data.size());
     return s.ok() ? FSWritableFileOwnerWrapper::Append(data, options, info, dbg) : s;
   }
   rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
                                      const rocksdb::IOOptions& options,
                                      rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = fs_->CheckWrite();
+    rocksdb::IOStatus s = fs_->CheckWrite(data.size());
     return s.ok() ? FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, dbg) : s;
   }
   rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
                                      const rocksdb::IOOptions& options,
                                      const rocksdb::DataVerificationInfo& info,
                                      rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = fs_->CheckWrite();
+    rocksdb::IOStatus s = fs_->CheckWrite(data.size());
     return s.ok() ? FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, info, dbg)
                   : s;
   }
@@ -53,6 +53,13 @@ class FaultInjectionFs::File : public rocksdb::FSWritableFileOwnerWrapper {
 void FaultInjectionFs::SetNoSpace(bool full) {
   absl::MutexLock lock(&mu_);
   no_space_ = full;
+  if (!full) budget_.reset();
+}
+
+void FaultInjectionFs::SetWriteBudget(std::optional<uint64_t> bytes) {
+  absl::MutexLock lock(&mu_);
+  budget_ = bytes;
+  if (!bytes.has_value()) no_space_ = false;
 }
 
 void FaultInjectionFs::SetFreeSpace(std::optional<uint64_t> bytes) {
@@ -68,6 +75,10 @@ rocksdb::IOStatus FaultInjectionFs::GetFreeSpace(const std::string& path,
     absl::MutexLock lock(&mu_);
     if (free_space_.has_value()) {
       *free_space = *free_space_;
+      return rocksdb::IOStatus::OK();
+    }
+    if (budget_.has_value()) {
+      *free_space = no_space_ ? 0 : *budget_;
       return rocksdb::IOStatus::OK();
     }
   }
@@ -89,8 +100,15 @@ int FaultInjectionFs::waiting_syncs() const {
   return waiting_;
 }
 
-rocksdb::IOStatus FaultInjectionFs::CheckWrite() const {
+rocksdb::IOStatus FaultInjectionFs::CheckWrite(uint64_t bytes) {
   absl::MutexLock lock(&mu_);
+  if (!no_space_ && budget_.has_value()) {
+    if (bytes > *budget_) {
+      no_space_ = true;  // a full disk stays full until space is given back
+    } else {
+      *budget_ -= bytes;
+    }
+  }
   return no_space_ ? rocksdb::IOStatus::NoSpace("injected: no space left on device")
                    : rocksdb::IOStatus::OK();
 }

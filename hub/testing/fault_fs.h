@@ -6,6 +6,7 @@
 //   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
 //   options.store.rocksdb_env = env.get();
 //   fs->SetNoSpace(true);   // every append, sync and new file now fails with NoSpace
+//   fs->SetWriteBudget(4096);  // or: appends fail once 4096 more bytes have been written
 #ifndef ENLACE_HUB_TESTING_FAULT_FS_H_
 #define ENLACE_HUB_TESTING_FAULT_FS_H_
 
@@ -28,7 +29,12 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
 
   // While set, writes fail with IOStatus::NoSpace (nothing reaches the file).
   void SetNoSpace(bool full);
-  // What GetFreeSpace reports (nullopt: the real file system's answer).
+  // While set, appends succeed until `bytes` more have been written in all; the append that
+  // would go beyond fails with NoSpace (nothing of it reaches the file), and so does every write
+  // after it, until SetWriteBudget(nullopt) or SetNoSpace(false) gives the space back.
+  void SetWriteBudget(std::optional<uint64_t> bytes);
+  // What GetFreeSpace reports (nullopt: what is left of the write budget if one is set, else
+  // the real file system's answer).
   void SetFreeSpace(std::optional<uint64_t> bytes);
   // While held, Sync/Fsync of writable files wait; ReleaseSyncs lets them through.
   void HoldSyncs();
@@ -50,8 +56,8 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
   rocksdb::IOStatus GetFreeSpace(const std::string& path, const rocksdb::IOOptions& options,
                                  uint64_t* free_space, rocksdb::IODebugContext* dbg) override;
 
-  // Used by the file wrapper.
-  rocksdb::IOStatus CheckWrite() const;
+  // Used by the file wrapper: whether a write of `bytes` may proceed (spending the budget).
+  rocksdb::IOStatus CheckWrite(uint64_t bytes = 0);
   void AwaitSync();
 
  private:
@@ -60,6 +66,7 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
                          std::unique_ptr<rocksdb::FSWritableFile>* result);
   mutable absl::Mutex mu_;
   bool no_space_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<uint64_t> budget_ ABSL_GUARDED_BY(mu_);
   std::optional<uint64_t> free_space_ ABSL_GUARDED_BY(mu_);
   bool hold_syncs_ ABSL_GUARDED_BY(mu_) = false;
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;

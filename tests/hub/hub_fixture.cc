@@ -36,7 +36,8 @@ std::shared_ptr<grpc::Channel> HubChannel(const TestNetwork& net, absl::string_v
 absl::StatusOr<std::unique_ptr<HubServer>> StartHub(const TestNetwork& net, Clock* clock,
                                                     const std::string& data_dir,
                                                     const HubLimits& limits,
-                                                    const v1::SignedDirectory* directory) {
+                                                    const v1::SignedDirectory* directory,
+                                                    rocksdb::Env* rocksdb_env) {
   HubServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.tls = net.hub().tls;
@@ -44,6 +45,7 @@ absl::StatusOr<std::unique_ptr<HubServer>> StartHub(const TestNetwork& net, Cloc
   options.maintenance_interval = absl::ZeroDuration();
   options.shutdown_grace = absl::Seconds(2);
   options.exchange.store.path = data_dir;
+  options.exchange.store.rocksdb_env = rocksdb_env;
   options.exchange.env.clock = clock;
   options.exchange.limits = limits;
   if (directory != nullptr) {

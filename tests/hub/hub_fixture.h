@@ -25,11 +25,12 @@ std::shared_ptr<grpc::Channel> HubChannel(const TestNetwork& net, absl::string_v
 
 // Starts a HubServer on 127.0.0.1:0 with `net`'s hub identity and directory (version 1 unless
 // `directory` is given), its data in `data_dir`, no maintenance thread (tests call
-// RunMaintenance), and metrics on 127.0.0.1:0.
+// RunMaintenance), and metrics on 127.0.0.1:0; its database in `rocksdb_env` if given.
 absl::StatusOr<std::unique_ptr<HubServer>> StartHub(const TestNetwork& net, Clock* clock,
                                                     const std::string& data_dir,
                                                     const HubLimits& limits = {},
-                                                    const v1::SignedDirectory* directory = nullptr);
+                                                    const v1::SignedDirectory* directory = nullptr,
+                                                    rocksdb::Env* rocksdb_env = nullptr);
 
 // enlace-hub (ENLACE_BINARY_DIR/bin/enlace-hub) as a child process.
 class HubProcess {

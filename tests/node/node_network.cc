@@ -48,6 +48,7 @@ absl::Status NodeNetwork::StartHub() {
   options.maintenance_interval = absl::ZeroDuration();  // Advance() runs it
   options.shutdown_grace = absl::Seconds(1);
   options.exchange.store.path = dir_.Sub("hub");
+  options.exchange.store.rocksdb_env = hub_rocksdb_env_;
   options.exchange.env.clock = &clock_;
   ASSIGN_OR_RETURN(v1::SignedDirectory directory, net_->SignDirectory(net_->BaseDirectory(1)));
   options.exchange.bootstrap_directory = directory.SerializeAsString();
@@ -111,11 +112,13 @@ absl::Status NodeNetwork::AddEncryptionKey(const std::string& country,
   return absl::OkStatus();
 }
 
-absl::Status NodeNetwork::StartNode(const std::string& country, HubWrapper wrap) {
+absl::Status NodeNetwork::StartNode(const std::string& country, HubWrapper wrap, Clock* clock,
+                                    rocksdb::Env* rocksdb_env) {
   DaemonOptions options;
   options.config = configs_.at(country);
-  options.env.clock = &clock_;
+  options.env.clock = clock != nullptr ? clock : &clock_;
   options.wrap_hub = std::move(wrap);
+  options.rocksdb_env = rocksdb_env;
   ASSIGN_OR_RETURN(std::unique_ptr<Daemon> daemon, Daemon::Start(std::move(options)));
   daemons_[country] = std::move(daemon);
   return absl::OkStatus();

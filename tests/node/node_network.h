@@ -43,6 +43,8 @@ class NodeNetwork {
 
   // The hub on 127.0.0.1: the first start picks a port, later starts reuse it (and its data).
   absl::Status StartHub();
+  // The hub's database goes through `env` from its next start (null: the default).
+  void set_hub_rocksdb_env(rocksdb::Env* env) { hub_rocksdb_env_ = env; }
   absl::Status StopHub();
   hub::HubServer& hub() { return *hub_; }
 
@@ -50,8 +52,10 @@ class NodeNetwork {
   // Adds `key` (written to a file) to the encryption keys of `country`'s configuration, for its
   // next start: a rotation's new key.
   absl::Status AddEncryptionKey(const std::string& country, const X25519PrivateKey& key);
-  // Starts the node daemon of `country` (its data survives StopNode).
-  absl::Status StartNode(const std::string& country, HubWrapper wrap = nullptr);
+  // Starts the node daemon of `country` (its data survives StopNode). `clock` (null: the
+  // network's) lets a node's clock differ from the hub's; `rocksdb_env` its store's disk.
+  absl::Status StartNode(const std::string& country, HubWrapper wrap = nullptr,
+                         Clock* clock = nullptr, rocksdb::Env* rocksdb_env = nullptr);
   void StopNode(const std::string& country);
   Daemon& daemon(const std::string& country) { return *daemons_.at(country); }
   Node& node(const std::string& country) { return daemons_.at(country)->node(); }
@@ -86,6 +90,7 @@ class NodeNetwork {
   enlace::testing::TempDir dir_;
   std::unique_ptr<hub::testing::TestNetwork> net_;
   std::unique_ptr<hub::HubServer> hub_;
+  rocksdb::Env* hub_rocksdb_env_ = nullptr;
   int hub_port_ = 0;
   std::map<std::string, v1::NodeConfig> configs_;
   std::map<std::string, std::unique_ptr<Daemon>> daemons_;
