@@ -9,9 +9,6 @@
 // two participant URIs (UNAUTHENTICATED).
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/security/tls_certificate_provider.h>
-#include <grpcpp/security/tls_certificate_verifier.h>
-#include <grpcpp/security/tls_credentials_options.h>
 
 #include <cstdio>
 #include <memory>
@@ -32,12 +29,14 @@
 #include "net/testing/echo_server.h"
 #include "net/testing/test_pki.h"
 #include "net/tls.h"
+#include "tests/security/attack_support.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
 namespace enlace {
 namespace {
 
+using ::enlace::security_testing::RawClientCredentials;
 using ::enlace::testing::CallEcho;
 using ::enlace::testing::EchoServer;
 using ::enlace::testing::StatusIs;
@@ -67,25 +66,6 @@ std::string AwaitGrpcLog(absl::string_view text) {
   };
   g_log_mu.AwaitWithTimeout(absl::Condition(&logged), absl::Seconds(10));
   return *g_grpc_log;
-}
-
-// Client credentials that skip our own checks of the client's material (as an attacker's client
-// would), still verifying the server's chain to `root_pem`. Without `material` certificate, the
-// client presents none.
-std::shared_ptr<grpc::ChannelCredentials> RawClientCredentials(const std::string& root_pem,
-                                                               const TlsMaterial* material) {
-  std::vector<grpc::experimental::IdentityKeyCertPair> pairs;
-  if (material != nullptr) {
-    pairs.push_back({std::string(material->private_key_pem.view()), material->certificate_pem});
-  }
-  grpc::experimental::TlsChannelCredentialsOptions options;
-  options.set_certificate_provider(
-      std::make_shared<grpc::experimental::StaticDataCertificateProvider>(root_pem, pairs));
-  options.watch_root_certs();
-  if (material != nullptr) options.watch_identity_key_cert_pairs();
-  options.set_check_call_host(false);
-  options.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
-  return grpc::experimental::TlsCredentials(options);
 }
 
 // Runs `command` through the shell; returns its exit status and output (stdout and stderr).
