@@ -193,6 +193,10 @@ void HubAttackTest::ExpectNothingKept(const HubState& before) {
   EXPECT_EQ(after.rejected, before.rejected);
 }
 
+std::string NestedGroups(int depth) {
+  return std::string(depth, '\x7b') + std::string(depth, '\x7c');
+}
+
 v1::Envelope WithHeader(v1::Envelope envelope, const std::function<void(v1::Header&)>& mutate) {
   v1::Header header;
   EXPECT_TRUE(header.ParseFromString(envelope.header()));

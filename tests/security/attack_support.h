@@ -91,6 +91,11 @@ class HubAttackTest : public ::testing::Test {
   std::unique_ptr<hub::HubServer> hub_;
 };
 
+// `depth` nested protobuf groups of the unknown field 15 (start-group tags 0x7b, then as many
+// end-group tags 0x7c): appended to a valid message, bytes that are well formed but nest deeper
+// than any parser should follow.
+std::string NestedGroups(int depth);
+
 // The header of `envelope`, changed by `mutate` and written back canonically (the form a
 // careful forger produces: only the signature is then wrong).
 v1::Envelope WithHeader(v1::Envelope envelope, const std::function<void(v1::Header&)>& mutate);

@@ -26,11 +26,6 @@ using ::testing::_;
 using ::testing::HasSubstr;
 using Code = absl::StatusCode;
 
-// `depth` nested protobuf groups of field 15 (start-group tag 0x7b ... end-group tag 0x7c).
-std::string NestedGroups(int depth) {
-  return std::string(depth, '\x7b') + std::string(depth, '\x7c');
-}
-
 class ResourceAttackTest : public HubAttackTest {
  protected:
   // The hub still takes an ordinary envelope (after an attack).
