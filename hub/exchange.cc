@@ -552,23 +552,25 @@ absl::Status Exchange::Upload::FlushChunk() {
 
 absl::Status Exchange::Upload::Append(absl::string_view payload_piece) {
   if (received_ + payload_piece.size() > state_->payload_size) {
-    return Refusal(absl::StatusCode::kInvalidArgument, "malformed_envelope",
-                   absl::StrCat("the payload is longer than the announced payload_size ",
-                                state_->payload_size));
+    return Refused(Refusal(absl::StatusCode::kInvalidArgument, "malformed_envelope",
+                           absl::StrCat("the payload is longer than the announced payload_size ",
+                                        state_->payload_size)));
   }
   received_ += payload_piece.size();
   RETURN_IF_ERROR(state_->payload_hasher->Update(payload_piece));
   return Write(payload_piece);
 }
 
+absl::Status Exchange::Upload::Refused(absl::Status status) const {
+  absl::StatusOr<ParticipantId> sender = ParticipantId::Parse(state_->sender_id);
+  if (sender.ok()) state_->hub->LogRejection(*sender, &state_->head, status);
+  state_->hub->CountSubmit(status, 0, state_->admitted_at);
+  return status;
+}
+
 void Exchange::Upload::Finish(SubmitCallback done) {
   Exchange* hub = state_->hub;
-  auto fail = [&](absl::Status status) {
-    absl::StatusOr<ParticipantId> sender = ParticipantId::Parse(state_->sender_id);
-    if (sender.ok()) hub->LogRejection(*sender, &state_->head, status);
-    hub->CountSubmit(status, 0, state_->admitted_at);
-    done(status);
-  };
+  auto fail = [&](absl::Status status) { done(Refused(std::move(status))); };
   if (received_ != state_->payload_size) {
     fail(Refusal(absl::StatusCode::kInvalidArgument, "malformed_envelope",
                  absl::StrCat("the stream ended after ", received_, " of the announced ",

@@ -173,6 +173,8 @@ class Exchange {
     friend class Exchange;
     struct State;
     explicit Upload(std::shared_ptr<State> state);
+    // Logs (REJECTED) and counts a refusal of this upload; returns it.
+    absl::Status Refused(absl::Status status) const;
     absl::Status Write(absl::string_view bytes);
     absl::Status FlushChunk();
     std::shared_ptr<State> state_;
