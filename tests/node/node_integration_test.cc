@@ -21,7 +21,7 @@
 #include "net/tls.h"
 #include "node/cli_render.h"
 #include "node/hub_client.h"
-#include "tests/node/misbehaving_hubs.h"
+#include "node/testing/misbehaving_hubs.h"
 #include "tests/node/node_network.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"

@@ -1,14 +1,19 @@
-// Hubs that misbehave, at the node's seam (node/hub_port.h): each wraps the real hub client and
-// changes one thing, the way a compromised or broken hub could.
-#ifndef ENLACE_TESTS_NODE_MISBEHAVING_HUBS_H_
-#define ENLACE_TESTS_NODE_MISBEHAVING_HUBS_H_
+// Test support: hubs that misbehave, at the node's seam (node/hub_port.h). Each wraps the real
+// hub client and changes one thing, the way a compromised or broken hub could. Used by the
+// node's integration tests and the misbehaving-hub security suite (tests/security/).
+#ifndef ENLACE_NODE_TESTING_MISBEHAVING_HUBS_H_
+#define ENLACE_NODE_TESTING_MISBEHAVING_HUBS_H_
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 
+#include "absl/synchronization/mutex.h"
 #include "auditlog/tree_head.h"
 #include "crypto/signing.h"
+#include "enlace/v1/directory.pb.h"
 #include "node/hub_port.h"
 
 namespace enlace::node::testing {
@@ -69,25 +74,29 @@ class TamperingHub : public ForwardingHub {
   std::atomic<bool> tampered_{false};
 };
 
-// Replays the first envelope it delivers as a second mailbox entry right after it (the same
-// message id at a new position), shifting later positions by one: the node must show it once.
+// Replays the first envelope it delivers right after it. kNewPosition: as a second mailbox entry
+// (the same message id at the next sequence), shifting later positions by one. kSamePosition: the
+// same entry again, at the sequence the node has just stored. Either way the node must show the
+// message once.
 class ReplayingHub : public ForwardingHub {
  public:
-  using ForwardingHub::ForwardingHub;
+  enum class Mode { kNewPosition, kSamePosition };
+  explicit ReplayingHub(HubPort* real, Mode mode = Mode::kNewPosition)
+      : ForwardingHub(real), shift_(mode == Mode::kNewPosition ? 1 : 0) {}
   absl::Status Subscribe(uint64_t after,
                          const std::function<absl::Status(const v1::Delivery&)>& f) override {
     uint64_t replayed_at = replayed_at_.load();
-    uint64_t real_after = replayed_at != 0 && after >= replayed_at ? after - 1 : after;
+    uint64_t real_after = replayed_at != 0 && after >= replayed_at ? after - shift_ : after;
     return real_->Subscribe(real_after, [&](const v1::Delivery& d) -> absl::Status {
       uint64_t at = replayed_at_.load();
       v1::Delivery shifted = d;
-      if (at != 0 && d.sequence() >= at) shifted.set_sequence(d.sequence() + 1);
+      if (at != 0 && d.sequence() >= at) shifted.set_sequence(d.sequence() + shift_);
       absl::Status status = f(shifted);
       if (!status.ok() || at != 0) return status;
       bool complete = d.offset() + d.data().size() == d.envelope_size();
       if (!complete) return status;
       v1::Delivery replay = d;
-      replay.set_sequence(d.sequence() + 1);
+      replay.set_sequence(d.sequence() + shift_);
       replayed_at_.store(d.sequence() + 1);
       return f(replay);
     });
@@ -95,7 +104,61 @@ class ReplayingHub : public ForwardingHub {
   bool replayed() const { return replayed_at_.load() != 0; }
 
  private:
+  const uint64_t shift_;
   std::atomic<uint64_t> replayed_at_{0};
+};
+
+// Holds back the first envelope it would deliver and sends it after the next one: the mailbox's
+// order broken (each piece a whole envelope: small messages only).
+class ReorderingHub : public ForwardingHub {
+ public:
+  using ForwardingHub::ForwardingHub;
+  absl::Status Subscribe(uint64_t after,
+                         const std::function<absl::Status(const v1::Delivery&)>& f) override {
+    return real_->Subscribe(after, [&](const v1::Delivery& d) -> absl::Status {
+      absl::MutexLock lock(&mu_);
+      if (!held_.has_value() && !reordered_) {
+        held_ = d;
+        return absl::OkStatus();
+      }
+      absl::Status status = f(d);
+      if (!status.ok() || !held_.has_value()) return status;
+      v1::Delivery late = std::move(*held_);
+      held_.reset();
+      reordered_ = true;
+      return f(late);
+    });
+  }
+  bool reordered() const {
+    absl::MutexLock lock(&mu_);
+    return reordered_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::optional<v1::Delivery> held_ ABSL_GUARDED_BY(mu_);
+  bool reordered_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Once RollBack() is called, answers every directory request with `old`, a directory the
+// operator did sign, but an older one than the node holds.
+class DirectoryRollbackHub : public ForwardingHub {
+ public:
+  DirectoryRollbackHub(HubPort* real, v1::SignedDirectory old, uint64_t old_version)
+      : ForwardingHub(real), old_(std::move(old)), old_version_(old_version) {}
+  void RollBack() { roll_back_.store(true); }
+  absl::StatusOr<v1::GetDirectoryResponse> GetDirectory(uint64_t known_version) override {
+    if (!roll_back_.load()) return real_->GetDirectory(known_version);
+    v1::GetDirectoryResponse response;
+    response.set_version(old_version_);
+    *response.mutable_directory() = old_;
+    return response;
+  }
+
+ private:
+  const v1::SignedDirectory old_;
+  const uint64_t old_version_;
+  std::atomic<bool> roll_back_{false};
 };
 
 // Once Fork() is called, answers the latest tree head with a second, validly signed root for a
@@ -125,4 +188,4 @@ class ForkingHub : public ForwardingHub {
 
 }  // namespace enlace::node::testing
 
-#endif  // ENLACE_TESTS_NODE_MISBEHAVING_HUBS_H_
+#endif  // ENLACE_NODE_TESTING_MISBEHAVING_HUBS_H_
