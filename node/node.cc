@@ -1104,6 +1104,7 @@ uint64_t Node::cursor() const {
 }
 
 absl::Status Node::SaveCursor(uint64_t sequence) {
+  if (sequence <= cursor_) return absl::OkStatus();  // an entry behind it (see HandleDelivery)
   NodeStore::Batch batch = store_->NewBatch();
   batch.PutState(kCursorState, absl::StrCat(sequence));
   RETURN_IF_ERROR(store_->Commit(batch));
@@ -1113,7 +1114,14 @@ absl::Status Node::SaveCursor(uint64_t sequence) {
 
 absl::Status Node::HandleDelivery(const v1::Delivery& delivery) {
   absl::MutexLock lock(&mu_);
-  if (delivery.sequence() <= cursor_) return absl::OkStatus();  // already handled (at-least-once)
+  // The hub sends its mailbox in order, after the cursor. An entry at or before the cursor is
+  // either a message stored already (a repeat: shown once, counted) or one the hub held back and
+  // sends out of order: received all the same, and reported.
+  const bool behind = delivery.sequence() <= cursor_;
+  if (behind && store_->HasItem(delivery.message_id())) {
+    if (delivery.offset() == 0) duplicates_.fetch_add(1);
+    return absl::OkStatus();
+  }
   std::string& bytes = partial_[delivery.sequence()];
   // A stream that broke mid-envelope and resumed sends that envelope again from its start.
   if (delivery.offset() == 0) bytes.clear();
@@ -1131,6 +1139,17 @@ absl::Status Node::HandleDelivery(const v1::Delivery& delivery) {
   if (bytes.size() < delivery.envelope_size()) return absl::OkStatus();
   std::string envelope = std::move(bytes);
   partial_.clear();
+  if (behind) {
+    RETURN_IF_ERROR(witness_->Alarm(
+        "delivery_out_of_order",
+        absl::StrCat("the hub delivered message ", HexEncode(delivery.message_id()),
+                     " as mailbox entry ", delivery.sequence(), " after entry ", cursor_,
+                     ": its mailbox order is broken (the message is received all the same)"),
+        nlohmann::json{{"sequence", delivery.sequence()},
+                       {"cursor", cursor_},
+                       {"message_id", HexEncode(delivery.message_id())}}
+            .dump()));
+  }
   return Receive(delivery, envelope);
 }
 
@@ -1275,12 +1294,13 @@ absl::Status Node::Receive(const v1::Delivery& delivery, absl::string_view envel
   meta.set_delivery(v1::ITEM_STATE_RECEIVED);
   meta.set_signer_key_id(header->sender_key_id());
   meta.set_header_hash(DigestBytes(opened->verified.header_hash));
+  const uint64_t cursor_after = std::max(cursor_, sequence);  // never back (HandleDelivery)
   RETURN_IF_ERROR(StoreItem(meta, *content, unpacked->bodies, envelope_bytes, /*outbox=*/nullptr,
                             next_case, [&](NodeStore::Batch& batch) {
-                              batch.PutState(kCursorState, absl::StrCat(sequence));
+                              batch.PutState(kCursorState, absl::StrCat(cursor_after));
                               return RecordAccess(batch, options_.daemon_user, 0, "decrypt", id);
                             }));
-  cursor_ = sequence;
+  cursor_ = cursor_after;
   received_.fetch_add(1);
   LogInfo("node.received", {{"message_id", HexEncode(id)},
                             {"kind", v1::MessageKind_Name(header->kind())},
