@@ -110,6 +110,18 @@ absl::StatusOr<v1::AckResponse> HubAttackTest::Ack(absl::string_view caller,
   return response;
 }
 
+absl::StatusOr<v1::GetReceiptResponse> HubAttackTest::GetReceipt(absl::string_view caller,
+                                                                 const std::string& message_id) {
+  v1::Exchange::Stub stub(Channel(caller));
+  grpc::ClientContext context;
+  v1::GetReceiptRequest request;
+  request.set_message_id(message_id);
+  v1::GetReceiptResponse response;
+  absl::Status status = FromGrpcStatus(stub.GetReceipt(&context, request, &response));
+  if (!status.ok()) return status;
+  return response;
+}
+
 absl::Status HubAttackTest::OpenAs(absl::string_view recipient, absl::string_view sender,
                                    const v1::Envelope& envelope) const {
   RecipientIdentity me;

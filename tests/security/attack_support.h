@@ -70,6 +70,9 @@ class HubAttackTest : public ::testing::Test {
   // Exchange.Ack of `receipt`'s message as `caller`, signed with `signer`'s directory key.
   absl::StatusOr<v1::AckResponse> Ack(absl::string_view caller, absl::string_view signer,
                                       const v1::Receipt& receipt);
+  // Exchange.GetReceipt of `message_id` as `caller`.
+  absl::StatusOr<v1::GetReceiptResponse> GetReceipt(absl::string_view caller,
+                                                    const std::string& message_id);
   // The recipient's own check: Open as `recipient` with `sender`'s directory signing key.
   absl::Status OpenAs(absl::string_view recipient, absl::string_view sender,
                       const v1::Envelope& envelope) const;

@@ -9,6 +9,7 @@
 #include "crypto/envelope.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/status.h"
 #include "tests/security/attack_support.h"
 #include "tests/testing/status_matchers.h"
 
@@ -122,6 +123,51 @@ TEST_F(EnvelopeAttackTest, ReplayingToAnotherRecipientIsRefused) {
   // with an HPKE info naming Guatemala).
   EXPECT_THAT(OpenAs("node/SV", "node/MX", readdressed), StatusIs(Code::kInvalidArgument, _));
   EXPECT_OK(OpenAs("node/GT", "node/MX", to_gt));
+}
+
+TEST_F(EnvelopeAttackTest, ReusingAMessageIdForOtherBytesIsRefused) {
+  // The original is accepted; then other content under the same id (to overwrite it, or to
+  // show recipients two different messages under one id).
+  ASSERT_OK_AND_ASSIGN(v1::SubmitResponse first, Submit("node/MX", original_));
+  v1::Header header;
+  ASSERT_TRUE(header.ParseFromString(original_.header()));
+  ASSERT_OK_AND_ASSIGN(v1::Envelope other,
+                       net_->Seal("node/MX", {"node/GT", "node/HN"}, v1::KIND_INFO_REQUEST,
+                                  "otra cosa", clock_->Now(), header.message_id()));
+  const HubState before = State();
+  EXPECT_THAT(Submit("node/MX", other),
+              StatusIs(Code::kAlreadyExists, HasSubstr("already accepted with other bytes")));
+  ExpectOnlyRejected(before, "duplicate_id_other_bytes");
+  // The original stands.
+  ASSERT_OK_AND_ASSIGN(v1::GetReceiptResponse receipt_now,
+                       GetReceipt("node/GT", header.message_id()));
+  EXPECT_EQ(receipt_now.receipt().envelope_hash(), first.receipt().envelope_hash());
+}
+
+TEST_F(EnvelopeAttackTest, StolenSigningKeyIsRefusedOnceRevoked) {
+  // Mexico's signing key is revoked an hour ago (stolen); the thief also holds Mexico's TLS
+  // material, still current, and signs a new message with the stolen key.
+  v1::Directory directory = net_->BaseDirectory(2);
+  v1::Revocation* revocation = directory.add_revocations();
+  revocation->set_key_id(net_->participant("node/MX").signing_key.public_key().KeyId());
+  revocation->set_revoked_at_ms(absl::ToUnixMillis(clock_->Now() - absl::Hours(1)));
+  revocation->set_reason("key stolen");
+  ASSERT_OK_AND_ASSIGN(v1::SignedDirectory signed_directory, net_->SignDirectory(directory));
+  {
+    v1::Admin::Stub admin(Channel("admin/ops"));
+    grpc::ClientContext context;
+    v1::PublishDirectoryRequest request;
+    *request.mutable_directory() = signed_directory;
+    v1::PublishDirectoryResponse response;
+    ASSERT_OK(FromGrpcStatus(admin.PublishDirectory(&context, request, &response)));
+  }
+  const HubState before = State();
+  EXPECT_THAT(Submit("node/MX", Seal("node/MX", {"node/GT"})),
+              StatusIs(Code::kPermissionDenied, _));
+  ExpectOnlyRejected(before, "key_not_valid");
+  // Backdating it before the revocation gets past the hub, which checks the key at the claimed
+  // time (an honest outbox may hold messages signed before a revocation); the recipient node
+  // refuses it: NodeIntegrationTest.MessageBackdatedBeforeItsKeysRevocationIsRejected.
 }
 
 // ---- Tampering with each header field ----

@@ -58,17 +58,6 @@ class ServiceAttackTest : public HubAttackTest {
     if (!status.ok()) return status;
     return response;
   }
-  absl::StatusOr<v1::GetReceiptResponse> GetReceipt(absl::string_view caller,
-                                                    const std::string& message_id) {
-    v1::Exchange::Stub stub(Channel(caller));
-    grpc::ClientContext context;
-    v1::GetReceiptRequest request;
-    request.set_message_id(message_id);
-    v1::GetReceiptResponse response;
-    absl::Status status = FromGrpcStatus(stub.GetReceipt(&context, request, &response));
-    if (!status.ok()) return status;
-    return response;
-  }
   // Subscribe as `caller` with `request` for two seconds: what arrives in that time.
   hub::testing::Received SubscribeBriefly(absl::string_view caller,
                                           const v1::SubscribeRequest& request) {
