@@ -733,12 +733,20 @@ absl::StatusOr<v1::StoredMessage> Exchange::ReadMessage(absl::string_view messag
 
 void Exchange::Ack(const ParticipantId& caller, const v1::AckRequest& request, AckCallback done) {
   auto refuse = [&](absl::Status status, bool log) {
+    // A logged refusal is a permanent entry: it draws on the caller's submission tokens, so
+    // that no one grows the log without bound with acknowledgements it may not make (accepted
+    // acknowledgements draw nothing). Beyond the bucket: RESOURCE_EXHAUSTED, not logged.
     if (log) {
-      v1::AuditEvent event = internal::RejectionEvent(caller.str(), nullptr, status);
-      if (request.message_id().size() == kMessageIdSize) {
-        event.set_message_id(request.message_id());
+      absl::Status rate = CheckRate(caller);
+      if (rate.ok()) {
+        v1::AuditEvent event = internal::RejectionEvent(caller.str(), nullptr, status);
+        if (request.message_id().size() == kMessageIdSize) {
+          event.set_message_id(request.message_id());
+        }
+        Enqueue(std::make_unique<EventOp>(std::move(event), nullptr));
+      } else {
+        status = std::move(rate);
       }
-      Enqueue(std::make_unique<EventOp>(std::move(event), nullptr));
     }
     metrics_->acks->Add({{"result", absl::StatusCodeToString(status.code())}});
     done(status);

@@ -349,6 +349,38 @@ TEST_F(ServiceAttackTest, AckForAnotherNodesMessageIsRefused) {
   EXPECT_OK(Ack("node/GT", "node/GT", submitted.receipt()).status());  // control
 }
 
+TEST_F(ServiceAttackTest, AckFloodCannotGrowTheAuditLogWithoutBound) {
+  limits_.submit_burst = 3;
+  limits_.submits_per_second = 1;
+  Start();
+  std::vector<v1::Receipt> receipts;
+  for (const char* sender : {"node/MX", "node/HN"}) {
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_OK_AND_ASSIGN(v1::SubmitResponse submitted, Submit(sender, Seal(sender, {"node/GT"})));
+      receipts.push_back(submitted.receipt());
+    }
+  }
+  // El Salvador, a recipient of none of them, acknowledges them again and again: each refusal
+  // it may provoke is a permanent REJECTED entry, so they are rate limited like submissions.
+  const HubState before = State();
+  int denied = 0;
+  int limited = 0;
+  for (int i = 0; i < 30; ++i) {
+    const absl::Status status = Ack("node/SV", "node/SV", receipts[i % receipts.size()]).status();
+    denied += status.code() == Code::kPermissionDenied;
+    limited += status.code() == Code::kResourceExhausted;
+  }
+  EXPECT_EQ(denied, 3);
+  EXPECT_EQ(limited, 27);
+  const HubState after = State();
+  EXPECT_EQ(after.rejected, before.rejected + 3);
+  EXPECT_EQ(after.acknowledged, before.acknowledged);
+  // Control: the rightful recipient's acknowledgements are not rate limited (six, burst three).
+  for (const v1::Receipt& receipt : receipts)
+    EXPECT_OK(Ack("node/GT", "node/GT", receipt).status());
+  EXPECT_EQ(State().acknowledged, before.acknowledged + 6);
+}
+
 TEST_F(ServiceAttackTest, AckSignedWithAnotherNodesKeyIsRefused) {
   Start();
   ASSERT_OK_AND_ASSIGN(v1::SubmitResponse submitted,
