@@ -92,10 +92,11 @@ absl::StatusOr<v1::SubmitResponse> HubAttackTest::Submit(absl::string_view calle
 
 absl::StatusOr<v1::AckResponse> HubAttackTest::Ack(absl::string_view caller,
                                                    absl::string_view signer,
-                                                   const v1::Receipt& receipt) {
+                                                   const v1::Receipt& receipt,
+                                                   std::optional<absl::Time> acked_at) {
   v1::AckRequest ack;
   ack.set_message_id(receipt.message_id());
-  ack.set_acked_at_ms(absl::ToUnixMillis(clock_->Now()));
+  ack.set_acked_at_ms(absl::ToUnixMillis(acked_at.value_or(clock_->Now())));
   const Ed25519PrivateKey& key = net_->participant(signer).signing_key;
   ack.set_key_id(key.public_key().KeyId());
   absl::StatusOr<Bytes> signature = key.Sign(

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,9 +68,11 @@ class HubAttackTest : public ::testing::Test {
   absl::StatusOr<v1::SubmitResponse> Submit(absl::string_view caller, const v1::Envelope& e);
   absl::StatusOr<v1::SubmitResponse> SubmitOver(std::shared_ptr<grpc::Channel> channel,
                                                 const std::string& bytes);
-  // Exchange.Ack of `receipt`'s message as `caller`, signed with `signer`'s directory key.
+  // Exchange.Ack of `receipt`'s message as `caller`, signed with `signer`'s directory key and
+  // dated `acked_at` (default: the clock's now).
   absl::StatusOr<v1::AckResponse> Ack(absl::string_view caller, absl::string_view signer,
-                                      const v1::Receipt& receipt);
+                                      const v1::Receipt& receipt,
+                                      std::optional<absl::Time> acked_at = std::nullopt);
   // Exchange.GetReceipt of `message_id` as `caller`.
   absl::StatusOr<v1::GetReceiptResponse> GetReceipt(absl::string_view caller,
                                                     const std::string& message_id);

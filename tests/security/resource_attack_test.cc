@@ -161,6 +161,60 @@ TEST_F(ResourceAttackTest, StreamSendingMoreThanItAnnouncedIsRefused) {
   ExpectStillServing();
 }
 
+TEST_F(ResourceAttackTest, StreamWithoutAHeadOrWithTwoIsRefused) {
+  Start();
+  const v1::Envelope envelope = Seal("node/MX", {"node/GT"});
+  const HubState before = State();
+  v1::Exchange::Stub stub(Channel("node/MX"));
+  {  // payload first
+    grpc::ClientContext context;
+    v1::SubmitResponse response;
+    auto writer = stub.SubmitStream(&context, &response);
+    v1::SubmitStreamRequest piece;
+    piece.set_payload_chunk(envelope.payload());
+    writer->Write(piece);
+    writer->WritesDone();
+    EXPECT_THAT(FromGrpcStatus(writer->Finish()),
+                StatusIs(Code::kInvalidArgument, HasSubstr("must carry the EnvelopeHead")));
+  }
+  {  // a second head after the first: the upload is abandoned and its chunks deleted
+    grpc::ClientContext context;
+    v1::SubmitResponse response;
+    auto writer = stub.SubmitStream(&context, &response);
+    v1::SubmitStreamRequest head;
+    *head.mutable_head() = HeadOf(envelope);
+    writer->Write(head);
+    writer->Write(head);
+    writer->WritesDone();
+    EXPECT_THAT(FromGrpcStatus(writer->Finish()),
+                StatusIs(Code::kInvalidArgument, HasSubstr("payload chunks only")));
+  }
+  ExpectNothingKept(before);  // framing errors name no envelope: nothing to log
+  ExpectStillServing();
+}
+
+TEST_F(ResourceAttackTest, StreamPieceOverTheTransportLimitIsRefused) {
+  Start();
+  ASSERT_OK_AND_ASSIGN(v1::Envelope envelope, net_->Seal("node/MX", {"node/GT"}, v1::KIND_DOCUMENT,
+                                                         std::string(6 << 20, 'p'), clock_->Now()));
+  v1::Exchange::Stub stub(Channel("node/MX"));
+  grpc::ClientContext context;
+  v1::SubmitResponse response;
+  auto writer = stub.SubmitStream(&context, &response);
+  v1::SubmitStreamRequest head;
+  *head.mutable_head() = HeadOf(envelope);
+  ASSERT_TRUE(writer->Write(head));
+  v1::SubmitStreamRequest piece;  // the whole 6 MiB payload as one piece (at most 4 MiB)
+  piece.set_payload_chunk(envelope.payload());
+  writer->Write(piece);
+  writer->WritesDone();
+  EXPECT_THAT(FromGrpcStatus(writer->Finish()), StatusIs(Code::kResourceExhausted, _));
+  const HubState after = State();
+  EXPECT_EQ(after.submitted, 0u);
+  EXPECT_EQ(after.mailbox_entries, 0u);
+  ExpectStillServing();
+}
+
 TEST_F(ResourceAttackTest, DeeplyNestedEnvelopeIsRefused) {
   Start();
   // A genuine envelope followed by 100 000 nested groups of an unknown field.

@@ -394,6 +394,33 @@ TEST_F(ServiceAttackTest, AckSignedWithAnotherNodesKeyIsRefused) {
   EXPECT_EQ(after.mailbox_entries, before.mailbox_entries);
 }
 
+TEST_F(ServiceAttackTest, AckOutsideItsTimeWindowIsRefused) {
+  Start();
+  ASSERT_OK_AND_ASSIGN(v1::SubmitResponse submitted,
+                       Submit("node/MX", Seal("node/MX", {"node/GT"})));
+  const HubState before = State();
+  // Guatemala signs acknowledgements dated a day before the submission and a day ahead.
+  for (absl::Duration shift : {absl::Hours(-24), absl::Hours(24)}) {
+    EXPECT_THAT(Ack("node/GT", "node/GT", submitted.receipt(), clock_->Now() + shift),
+                StatusIs(Code::kFailedPrecondition, HasSubstr("is not between the submission")));
+  }
+  ExpectNothingKept(before);
+  EXPECT_OK(Ack("node/GT", "node/GT", submitted.receipt()).status());  // control
+}
+
+TEST_F(ServiceAttackTest, OversizedMessageIdsAreRefused) {
+  Start();
+  const std::string huge(1 << 20, '\x01');
+  EXPECT_THAT(GetReceipt("node/GT", huge), StatusIs(Code::kInvalidArgument, HasSubstr("not 16")));
+  v1::Receipt receipt;
+  receipt.set_message_id(huge);
+  receipt.set_header_hash(std::string(32, '\x02'));
+  const HubState before = State();
+  EXPECT_THAT(Ack("node/GT", "node/GT", receipt),
+              StatusIs(Code::kInvalidArgument, HasSubstr("not 16")));
+  ExpectNothingKept(before);
+}
+
 TEST_F(ServiceAttackTest, SubscribeServesOnlyTheCallersMailbox) {
   Start();
   ASSERT_OK(Submit("node/MX", Seal("node/MX", {"node/GT"})).status());
