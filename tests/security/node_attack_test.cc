@@ -8,6 +8,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "domain/json.h"
 #include "enlace/v1/node_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -53,6 +55,33 @@ class NodeAttackTest : public ::testing::Test {
     return inbound;
   }
 
+  // Seals `plaintext` with Mexico's real keys as a message of `kind` for Guatemala, and submits
+  // it to the hub with Mexico's certificate (what a compromised sender can always do).
+  void SubmitAsMexico(v1::MessageKind kind, const std::string& plaintext) {
+    absl::StatusOr<v1::Envelope> envelope =
+        network_->net().Seal("node/MX", {"node/GT"}, kind, plaintext, network_->clock().Now());
+    ASSERT_OK(envelope.status());
+    v1::Exchange::Stub mx(
+        hub::testing::HubChannel(network_->net(), "node/MX", network_->hub_port()));
+    grpc::ClientContext context;
+    v1::SubmitRequest submit;
+    submit.set_envelope(envelope->SerializeAsString());
+    v1::SubmitResponse receipt;
+    ASSERT_OK(FromGrpcStatus(mx.Submit(&context, submit, &receipt)));
+  }
+  // Guatemala raised exactly one alarm, for a refused envelope, saying `why`.
+  void ExpectOneRejectedEnvelopeAlarm(absl::string_view why) {
+    ASSERT_TRUE(
+        network_->WaitUntil([&] { return network_->node("GT").witness().alarm_count() == 1; }));
+    absl::StatusOr<std::vector<v1::WitnessAlarm>> alarms =
+        network_->node("GT").store().ListAlarms();
+    ASSERT_OK(alarms.status());
+    ASSERT_EQ(alarms->size(), 1u);
+    EXPECT_EQ((*alarms)[0].kind(), "rejected_envelope");
+    EXPECT_THAT((*alarms)[0].detail(), HasSubstr(std::string(why)));
+    EXPECT_EQ(Inbound("GT"), 0u);
+  }
+
   std::unique_ptr<NodeNetwork> network_;
 };
 
@@ -80,26 +109,25 @@ TEST_F(NodeAttackTest, DeeplyNestedJsonIsRefusedByTheNodesLocalApi) {
 TEST_F(NodeAttackTest, DeeplyNestedContentInsideAnEnvelopeIsRejectedByTheRecipient) {
   // Mexico's own keys seal a "content" nesting 100 000 groups deep: the hub, which cannot read
   // it, accepts it; Guatemala's node opens it and must refuse it without harm.
-  ASSERT_OK_AND_ASSIGN(v1::Envelope envelope,
-                       network_->net().Seal("node/MX", {"node/GT"}, v1::KIND_INFO_REQUEST,
-                                            NestedGroups(100000), network_->clock().Now()));
-  v1::Exchange::Stub mx(hub::testing::HubChannel(network_->net(), "node/MX", network_->hub_port()));
-  grpc::ClientContext context;
-  v1::SubmitRequest submit;
-  submit.set_envelope(envelope.SerializeAsString());
-  v1::SubmitResponse receipt;
-  ASSERT_OK(FromGrpcStatus(mx.Submit(&context, submit, &receipt)));
-
-  ASSERT_TRUE(
-      network_->WaitUntil([&] { return network_->node("GT").witness().alarm_count() == 1; }));
-  absl::StatusOr<std::vector<v1::WitnessAlarm>> alarms = network_->node("GT").store().ListAlarms();
-  ASSERT_OK(alarms.status());
-  ASSERT_EQ(alarms->size(), 1u);
-  EXPECT_EQ((*alarms)[0].kind(), "rejected_envelope");
-  EXPECT_THAT((*alarms)[0].detail(), HasSubstr("not a valid enlace.v1.Content"));
-  EXPECT_EQ(Inbound("GT"), 0u);
+  SubmitAsMexico(v1::KIND_INFO_REQUEST, NestedGroups(100000));
+  ExpectOneRejectedEnvelopeAlarm("not a valid enlace.v1.Content");
   // Control: what follows is received as usual.
   Request("Después del ataque");
+  EXPECT_TRUE(network_->WaitUntil([&] { return Inbound("GT") == 1; }));
+}
+
+TEST_F(NodeAttackTest, HeaderKindContradictingTheContentIsRejectedByTheRecipient) {
+  // A victim referral sent under a DOCUMENT header: the hub (and its role rules, e.g. that
+  // observers get no referrals) sees only the header; the recipient checks the content.
+  absl::StatusOr<std::string> json = ReadFile(
+      absl::StrCat(ENLACE_SOURCE_DIR,
+                   "/tests/data/examples/victim_referral_mx_to_gt_unaccompanied_girl.json"),
+      1 << 20);
+  ASSERT_OK(json.status());
+  ASSERT_OK_AND_ASSIGN(v1::Content referral, domain::ContentFromJson(*json));
+  SubmitAsMexico(v1::KIND_DOCUMENT, referral.SerializeAsString());
+  ExpectOneRejectedEnvelopeAlarm("but the content is “Victim referral”");
+  Request("Después del ataque");  // control
   EXPECT_TRUE(network_->WaitUntil([&] { return Inbound("GT") == 1; }));
 }
 
