@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -230,6 +231,42 @@ int RunVerify(const std::string& dir, const std::string& log_key_text,
   return result->ok() ? kAuditOk : kAuditVerificationFailed;
 }
 
+// `compare`: each head against the export; a fork is a finding, a head beyond the export or
+// one that is not the log's cannot be judged.
+int RunCompare(const std::string& dir, const std::vector<std::string>& heads, std::ostream& out,
+               std::ostream& err) {
+  int status = kAuditOk;
+  for (const std::string& hex : heads) {
+    absl::StatusOr<TreeHeadComparison> compared = CompareTreeHead(dir, hex);
+    if (!compared.ok()) return CannotRun(compared.status(), err);
+    const auditlog::TreeHead& head = compared->head;
+    const std::string signed_at = FormatUtc(absl::FromUnixMillis(head.timestamp_ms));
+    switch (compared->outcome) {
+      case TreeHeadComparison::Outcome::kMatches:
+        out << "OK: the head of size " << head.tree_size << " signed " << signed_at
+            << " is the export's history (root " << HexEncode(auditlog::HashView(head.root_hash))
+            << ")\n";
+        break;
+      case TreeHeadComparison::Outcome::kBeyondExport:
+        out << "NOT CHECKED: the head of size " << head.tree_size << " signed " << signed_at
+            << " is beyond the export (" << compared->export_size
+            << " entries): fetch again, then compare\n";
+        if (status == kAuditOk) status = kAuditCannotRun;
+        break;
+      case TreeHeadComparison::Outcome::kFork:
+        out << "FORK: the hub signed two histories. The head of size " << head.tree_size
+            << " signed " << signed_at << " has root "
+            << HexEncode(auditlog::HashView(head.root_hash)) << ", but the export's first "
+            << head.tree_size << " entries have root "
+            << HexEncode(auditlog::HashView(compared->export_root))
+            << ". Keep both (this head and the export): each is signed by the log key\n";
+        status = kAuditVerificationFailed;
+        break;
+    }
+  }
+  return status;
+}
+
 struct ReportFlags {
   std::string dir;
   std::string from;
@@ -333,6 +370,22 @@ int RunAuditCli(int argc, const char* const* argv, std::ostream& out, std::ostre
       ->required()
       ->check(CLI::ExistingDirectory);
 
+  std::string compare_dir;
+  std::vector<std::string> compare_heads;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare",
+      "Compare signed tree heads that others were shown (a node's: `enlace audit` prints its "
+      "latest as signed) with the export in DIR. Exit 1 if one is signed by the log key but "
+      "disagrees with the export (a fork: the hub showed two histories), 2 if one cannot be "
+      "judged (not the log's, or beyond the export: fetch first).");
+  compare_cmd->add_option("DIR", compare_dir, "Export directory (verified first)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  compare_cmd
+      ->add_option("--tree-head", compare_heads,
+                   "A signed tree head in hex (repeatable), as `enlace audit` prints it")
+      ->required();
+
   ReportFlags report;
   CLI::App* report_cmd = app.add_subcommand(
       "report",
@@ -374,6 +427,7 @@ int RunAuditCli(int argc, const char* const* argv, std::ostream& out, std::ostre
   if (verify_cmd->parsed()) {
     return RunVerify(verify_dir, verify_log_key, verify_directory, verify_json, out, err);
   }
+  if (compare_cmd->parsed()) return RunCompare(compare_dir, compare_heads, out, err);
   return RunReport(report, out, err);
 }
 

@@ -1,5 +1,6 @@
-// enlace-audit's command line (CLI11): `fetch`, `verify` and `report` over auditor/fetch.h,
-// verify.h and report.h. Results go to `out`, problems to `err`; --help goes to `out`.
+// enlace-audit's command line (CLI11): `fetch`, `verify`, `compare` and `report` over
+// auditor/fetch.h, verify.h and report.h. Results go to `out`, problems to `err`; --help goes to
+// `out`.
 //
 // Exit status: 0 everything holds; 1 a verification failed (the log or the export is not what
 // it should be); 2 the tool could not do its job (bad flags, unreadable files, no connection).

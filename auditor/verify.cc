@@ -8,6 +8,7 @@
 #include "auditlog/acknowledgement.h"
 #include "auditlog/event.h"
 #include "auditor/export.h"
+#include "base/bytes.h"
 #include "base/status_macros.h"
 
 namespace enlace::auditor {
@@ -206,6 +207,55 @@ absl::StatusOr<VerifyResult> VerifyExport(absl::string_view dir,
                         "whole 32-byte hashes", "a cut-off hash"));
   }
   return result;
+}
+
+absl::StatusOr<TreeHeadComparison> CompareTreeHead(absl::string_view dir,
+                                                   absl::string_view signed_head_hex) {
+  absl::StatusOr<Bytes> bytes = HexDecode(signed_head_hex);
+  absl::StatusOr<TreeHead> head =
+      bytes.ok() ? auditlog::DecodeTreeHead(*bytes) : absl::StatusOr<TreeHead>(bytes.status());
+  if (!head.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a signed tree head (hex of its 128-byte encoding, as `enlace audit` "
+                     "prints it): ",
+                     head.status().message()));
+  }
+  ASSIGN_OR_RETURN(VerifyResult verified, VerifyExport(dir));
+  if (verified.divergence.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the export does not verify, so it cannot be compared: ", verified.divergence->ToString()));
+  }
+  absl::Status signature = auditlog::VerifyTreeHeadSignature(*head, *verified.log_key);
+  if (!signature.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the tree head is not signed by the export's log key (",
+        HexEncode(verified.log_key->KeyId()), "), so it proves nothing: ", signature.message()));
+  }
+  TreeHeadComparison comparison;
+  comparison.head = *head;
+  comparison.export_size = verified.covered_entries;
+  if (head->tree_size > verified.covered_entries) {
+    comparison.outcome = TreeHeadComparison::Outcome::kBeyondExport;
+    return comparison;
+  }
+  // The export verified: its recorded leaf hashes are its entries'.
+  ASSIGN_OR_RETURN(auditlog::MerkleHasher hasher, auditlog::MerkleHasher::Create());
+  ASSIGN_OR_RETURN(EntryReader reader, EntryReader::Open(dir));
+  auditlog::CompactRange range;
+  EntryReader::Entry entry;
+  while (range.size() < head->tree_size) {
+    ASSIGN_OR_RETURN(bool more, reader.Next(&entry));
+    if (!more || !entry.recorded_hash.has_value()) {
+      return absl::DataLossError(
+          absl::StrCat("the export changed while it was read (entry ", range.size(), ")"));
+    }
+    RETURN_IF_ERROR(range.Append(*entry.recorded_hash, hasher));
+  }
+  ASSIGN_OR_RETURN(comparison.export_root, range.Root(hasher));
+  comparison.outcome = comparison.export_root == head->root_hash
+                           ? TreeHeadComparison::Outcome::kMatches
+                           : TreeHeadComparison::Outcome::kFork;
+  return comparison;
 }
 
 }  // namespace enlace::auditor

@@ -100,6 +100,29 @@ absl::StatusOr<VerifyResult> VerifyExport(
     absl::string_view dir, const std::optional<Ed25519PublicKey>& expected_key = std::nullopt,
     const Directory* directory = nullptr);
 
+// A signed tree head that someone else was shown (a node's latest verified head, which `enlace
+// audit` prints as signed), set against a verified export. A hub that keeps one history for the
+// auditor and another for a node (a split view) passes each one's own checks; only comparing
+// their heads shows it.
+struct TreeHeadComparison {
+  enum class Outcome {
+    kMatches,       // the export's first tree_size entries have that root: one history
+    kBeyondExport,  // larger than what the export's heads cover: fetch again, then compare
+    kFork,          // signed by the log key, but another root for a size the export covers
+  };
+  Outcome outcome = Outcome::kMatches;
+  auditlog::TreeHead head;
+  uint64_t export_size = 0;      // entries covered by the export's heads
+  auditlog::Hash export_root{};  // the export's root at head.tree_size (kMatches, kFork)
+};
+
+// Compares `signed_head_hex` (hex of the 128-byte signed head, docs/audit-log.md §4) with the
+// export in `dir`. INVALID_ARGUMENT if it is not a signed head, or not signed by the export's log
+// key (a head the log never signed proves nothing); FAILED_PRECONDITION if the export does not
+// verify (run verify: its divergence comes first).
+absl::StatusOr<TreeHeadComparison> CompareTreeHead(absl::string_view dir,
+                                                   absl::string_view signed_head_hex);
+
 }  // namespace enlace::auditor
 
 #endif  // ENLACE_AUDITOR_VERIFY_H_

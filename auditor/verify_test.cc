@@ -19,6 +19,7 @@
 namespace enlace::auditor {
 namespace {
 
+using ::enlace::auditlog::EncodeTreeHead;
 using ::enlace::auditlog::TreeHead;
 using ::enlace::auditor::testing::AuditToolPath;
 using ::enlace::auditor::testing::CopyDirectory;
@@ -36,8 +37,10 @@ using ::enlace::auditor::testing::SignTestDirectory;
 using ::enlace::auditor::testing::WriteHashes;
 using ::enlace::auditor::testing::WriteRecords;
 using ::enlace::auditor::testing::WriteText;
+using ::enlace::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Optional;
+using TreeComparison = ::enlace::auditor::TreeHeadComparison;
 
 class VerifyTest : public ExportFixture {
  protected:
@@ -374,6 +377,48 @@ TEST_F(VerifyTest, TheCommandLineChecksAcknowledgementsWithASignedDirectory) {
   run = RunProgram({AuditToolPath(), "verify", "--directory", directory, dir});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr("--directory requires --root-cert"));
+}
+
+// Heads that others were shown, against the export (sizes 25 and 40 of a 40-entry log): the
+// log's own heads match, a head signed over another root is a fork, a larger one cannot be
+// judged yet, and one the log key did not sign is no evidence.
+TEST_F(VerifyTest, TreeHeadsOthersWereShownAreComparedWithTheExport) {
+  ASSERT_OK_AND_ASSIGN(TreeHead at_25, log_->GetTreeHead(25));
+  ASSERT_OK_AND_ASSIGN(TreeComparison same,
+                       CompareTreeHead(good_, HexEncode(EncodeTreeHead(at_25))));
+  EXPECT_EQ(same.outcome, TreeComparison::Outcome::kMatches);
+  EXPECT_EQ(same.export_root, at_25.root_hash);
+
+  ASSERT_OK_AND_ASSIGN(Ed25519PrivateKey key, auditlog::testing::TestLogKey());
+  auditlog::Hash other = at_25.root_hash;
+  other[0] ^= 0x01;
+  ASSERT_OK_AND_ASSIGN(
+      TreeHead forked,
+      auditlog::SignTreeHead(25, other, absl::FromUnixMillis(at_25.timestamp_ms), key));
+  ASSERT_OK_AND_ASSIGN(TreeComparison fork,
+                       CompareTreeHead(good_, HexEncode(EncodeTreeHead(forked))));
+  EXPECT_EQ(fork.outcome, TreeComparison::Outcome::kFork);
+  EXPECT_EQ(fork.export_root, at_25.root_hash);
+  const RunResult run = RunProgram({AuditToolPath(), "compare", good_, "--tree-head",
+                                    HexEncode(EncodeTreeHead(at_25)), "--tree-head",
+                                    HexEncode(EncodeTreeHead(forked))});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("OK: the head of size 25"));
+  EXPECT_THAT(run.output, HasSubstr("FORK: the hub signed two histories"));
+
+  GrowTo(50);
+  ASSERT_OK_AND_ASSIGN(TreeHead at_50, log_->GetTreeHead(50));
+  ASSERT_OK_AND_ASSIGN(TreeComparison ahead,
+                       CompareTreeHead(good_, HexEncode(EncodeTreeHead(at_50))));
+  EXPECT_EQ(ahead.outcome, TreeComparison::Outcome::kBeyondExport);
+  EXPECT_EQ(ahead.export_size, 40u);
+
+  TreeHead unsigned_head = at_25;
+  unsigned_head.signature[0] ^= 0x01;
+  EXPECT_THAT(CompareTreeHead(good_, HexEncode(EncodeTreeHead(unsigned_head))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not signed")));
+  EXPECT_THAT(CompareTreeHead(good_, "zz"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a signed tree head")));
 }
 
 }  // namespace

@@ -397,8 +397,13 @@ void PrintAudit(const v1::AuditResponse& r, const View& view, std::ostream& out)
               : absl::StrCat(view.T("tamaño ", "size "), r.latest().tree_size(), ", ",
                              view.T("raíz ", "root "), r.latest().root_hash(), ", ",
                              view.Time(r.latest().timestamp())))
-      << "\n"
-      << view.T("  Cabeceras vistas: ", "  Tree heads seen: ") << r.tree_heads_seen() << "\n"
+      << "\n";
+  if (!r.latest().signed_head().empty()) {
+    out << view.T("    firmada (para el auditor, enlace-audit compare --tree-head): ",
+                  "    as signed (for the auditor, enlace-audit compare --tree-head): ")
+        << r.latest().signed_head() << "\n";
+  }
+  out << view.T("  Cabeceras vistas: ", "  Tree heads seen: ") << r.tree_heads_seen() << "\n"
       << view.T("  Última comprobación: ", "  Last check: ")
       << view.Time(r.last_consistency_check()) << " — "
       << (r.consistent() ? view.T("consistente", "consistent")

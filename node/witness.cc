@@ -419,6 +419,7 @@ absl::StatusOr<v1::AuditResponse> LogWitness::View() const {
     latest.set_tree_size(trusted_->tree_size);
     latest.set_root_hash(HexEncode(auditlog::HashView(trusted_->root_hash)));
     *latest.mutable_timestamp() = TimeUtil::MillisecondsToTimestamp(trusted_->timestamp_ms);
+    latest.set_signed_head(HexEncode(auditlog::EncodeTreeHead(*trusted_)));
   }
   if (last_check_.has_value()) {
     *view.mutable_last_consistency_check() =

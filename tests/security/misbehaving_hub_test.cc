@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "auditlog/event.h"
 #include "auditlog/log.h"
+#include "auditor/cli.h"
 #include "auditor/fetch.h"
 #include "auditor/verify.h"
 #include "base/bytes.h"
@@ -429,6 +431,53 @@ TEST_F(MisbehavingHubTest, ForkedLogIsCaughtByTheWitnessThatIsShownIt) {
   const std::string audit = files_.Sub("audit");
   ASSERT_OK(Fetch(audit).status());
   ExpectExportVerifies(audit);
+}
+
+// A split view from a node's first contact: the hub shows a fresh Mexico node a head with another
+// root than the log everyone else sees, and, as long as Mexico's log does not grow, nothing in
+// Mexico's own checks can tell. The auditor compares the head Mexico holds (as `enlace audit`
+// prints it, signed) with its export: two signed roots for one size, a fork.
+TEST_F(MisbehavingHubTest, SplitViewIsCaughtByTheAuditorComparingANodesHead) {
+  Network({"MX", "GT"});
+  EnrolAuditor();
+  StartNodes({"GT"});
+  const hub::testing::TestNetwork& net = network_->net();
+  ASSERT_OK(network_->StartNode("MX", [&net](HubPort* real) {
+    auto hub = std::make_unique<ForkingHub>(real, [&net] { return net.LogKey(); });
+    hub->Fork();
+    return hub;
+  }));
+  ASSERT_TRUE(network_->WaitUntil([&] { return network_->daemon("MX").connected(); }));
+  network_->Advance(absl::Seconds(1));
+  auto signed_head = [&](const std::string& country) {
+    CliResult audit = network_->Cli(country, {"--json", "audit"});
+    EXPECT_EQ(audit.exit_code, 0) << audit.err;
+    return ParseJson<v1::AuditResponse>(audit.out).latest().signed_head();
+  };
+  const std::string mx_head = signed_head("MX");
+  const std::string gt_head = signed_head("GT");
+  ASSERT_FALSE(mx_head.empty()) << "Mexico verified no head";
+  EXPECT_THAT(Alarms("MX"), IsEmpty()) << "the split view is invisible from inside";
+
+  const std::string audit = files_.Sub("audit");
+  ASSERT_OK(Fetch(audit).status());
+  ASSERT_OK_AND_ASSIGN(auditor::TreeHeadComparison guatemala,
+                       auditor::CompareTreeHead(audit, gt_head));
+  EXPECT_EQ(guatemala.outcome, auditor::TreeHeadComparison::Outcome::kMatches);
+  std::vector<const char*> argv = {"enlace-audit", "compare", audit.c_str(), "--tree-head",
+                                   mx_head.c_str()};
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(auditor::RunAuditCli(static_cast<int>(argv.size()), argv.data(), out, err),
+            auditor::kAuditVerificationFailed)
+      << out.str() << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("FORK: the hub signed two histories"));
+
+  // A head the log never signed proves nothing and is not taken as evidence.
+  ASSERT_OK_AND_ASSIGN(Bytes forged, HexDecode(mx_head));
+  forged.back() ^= 0x01;
+  EXPECT_THAT(auditor::CompareTreeHead(audit, HexEncode(forged)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not signed")));
 }
 
 // The hub serves a directory older than the one the node holds (e.g. to hide a revocation): the
