@@ -16,8 +16,10 @@
 #
 # Exit status: 0 when every benchmark ran and printed its figures, even if a target is missed
 # (the table says MISSED); 1 when a benchmark failed or a figure is missing; 2 on bad usage.
-# A full run takes about 25 minutes on the 2-core machine (the 10 M-entry states are built once
-# and kept under ${ENLACE_BENCH_STATE_DIR:-/tmp/enlace-bench}; building them first takes longer).
+# A full run takes about 30-40 minutes on the 2-core machine, most of it bench/hub_scale.sh
+# building its 10 M-entry hub and 1 M queued messages (rebuilt every run: they hold the keys of a
+# network made for the run, under ${ENLACE_BENCH_STATE_DIR:-/tmp/enlace-bench}); auditlog_bench's
+# 10 M-entry log is built once and kept.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -67,8 +69,8 @@ if [[ $no_build -eq 0 ]]; then
       { cat "$work/configure.log" >&2; exit 1; }
   fi
   echo "== building the benchmarks in $build (-j$jobs)"
-  cmake --build "$build" -j"$jobs" --target crypto_bench auditlog_bench enlace-hub hub_load \
-    >"$work/build.log" || { tail -50 "$work/build.log" >&2; exit 1; }
+  cmake --build "$build" -j"$jobs" \
+    --target crypto_bench auditlog_bench enlace-hub hub_load hub_scale >"$work/build.log" || { tail -50 "$work/build.log" >&2; exit 1; }
 fi
 build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || true)"
 if [[ "$build_type" != "Release" ]]; then
@@ -130,10 +132,13 @@ run_step crypto_bench "$bin/crypto_bench" "${crypto_filter[@]}" "${gbench_args[@
 if [[ $quick -eq 1 ]]; then export ENLACE_AUDITLOG_BENCH_DIR="$state/auditlog"; fi
 run_step auditlog_bench "$bin/auditlog_bench" "${gbench_args[@]}"
 if [[ $quick -eq 1 ]]; then
-  run_step hub_load "$root/bench/hub_load.sh" --seconds 2
+  run_step hub_load "$root/bench/hub_load.sh" --seconds 1 --warmup 0.2 --envelopes 2000 \
+    --idle-messages 50
 else
   run_step hub_load "$root/bench/hub_load.sh"
 fi
+# ENLACE_BENCH_QUICK=1 makes it small; its states go under ENLACE_BENCH_STATE_DIR.
+run_step hub_scale "$root/bench/hub_scale.sh"
 
 end_s=$(date +%s)
 if [[ -z "$out" ]]; then
@@ -216,6 +221,8 @@ for n, r in enumerate(rows):
         print("-+-".join("-" * w for w in widths))
 for p in problems:
     print("problem:", p)
+if quick == "1":
+    print("\n(--quick: small sizes and short phases, a smoke run; not the targets' sizes)")
 print(f"\nresults: {out}")
 sys.exit(1 if absent or problems else 0)
 EOF
