@@ -4,12 +4,14 @@
 // its lifecycle step, kind, priority and forwardability are derived. Nothing may crash, leak or
 // hang. One property is judged: content that validates without issues prints as JSON and
 // parses back to the same bytes.
-//   build-fuzz/bin/domain_json_fuzz tests/data/examples -max_total_time=60
+// Seeds: the examples in tests/data/examples, as JSON and as serialized Content.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "domain/alert_lifecycle.h"
@@ -19,6 +21,7 @@
 #include "domain/json.h"
 #include "domain/referral_lifecycle.h"
 #include "domain/validate.h"
+#include "tests/fuzz/fuzz_support.h"
 
 namespace enlace::domain {
 namespace {
@@ -51,8 +54,24 @@ void Exercise(const v1::Content& content) {
   }
 }
 
+std::vector<fuzz::Seed> Seeds() {
+  std::vector<fuzz::Seed> seeds;
+  for (const auto& [name, json] : fuzz::SourceFiles("tests/data/examples", ".json")) {
+    const auto content = ContentFromJson(json);
+    if (!content.ok()) std::abort();  // the examples are valid content
+    seeds.emplace_back(name, json);
+    seeds.emplace_back(absl::StrCat(name, ".bin"), ContentToBinary(*content));
+  }
+  return seeds;
+}
+
 }  // namespace
 }  // namespace enlace::domain
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  enlace::fuzz::WriteSeedsIfAsked(enlace::domain::Seeds);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view input(reinterpret_cast<const char*>(data), size);
