@@ -318,10 +318,11 @@ absl::StatusOr<Exchange::CheckedHeader> Exchange::CheckHeader(const ParticipantI
   if (created > now + options_.limits.max_clock_skew) {
     return Refusal(
         absl::StatusCode::kFailedPrecondition, "created_at_in_future",
-        absl::StrCat("created_at ", absl::FormatTime(created, absl::UTCTimeZone()),
-                     " is more than ", absl::FormatDuration(options_.limits.max_clock_skew),
-                     " after the hub's time ", absl::FormatTime(now, absl::UTCTimeZone()),
-                     "; check the sender's clock"));
+        absl::StrCat(
+            "created_at ", absl::FormatTime(created, absl::UTCTimeZone()), " is ",
+            absl::FormatDuration(absl::Trunc(created - now, absl::Milliseconds(1))), " after the hub's time ",
+            absl::FormatTime(now, absl::UTCTimeZone()), ", beyond the allowed clock skew of ",
+            absl::FormatDuration(options_.limits.max_clock_skew), "; check the sender's clock"));
   }
   absl::StatusOr<Ed25519PublicKey> key = dir->SigningKey(caller, header->sender_key_id(), created);
   if (absl::IsNotFound(key.status())) {
@@ -778,14 +779,19 @@ void Exchange::Ack(const ParticipantId& caller, const v1::AckRequest& request, A
   const absl::Time submitted = absl::FromUnixMillis(message->receipt().hub_time_ms());
   if (acked_at > now + options_.limits.max_clock_skew ||
       acked_at < submitted - options_.limits.max_clock_skew) {
-    refuse(Refusal(absl::StatusCode::kFailedPrecondition, "ack_time_outside_window",
-                   absl::StrCat("acked_at ", absl::FormatTime(acked_at, absl::UTCTimeZone()),
-                                " is not between the submission (",
-                                absl::FormatTime(submitted, absl::UTCTimeZone()),
-                                ") and the hub's time (",
-                                absl::FormatTime(now, absl::UTCTimeZone()), "), give or take ",
-                                absl::FormatDuration(options_.limits.max_clock_skew))),
-           false);
+    const std::string off =
+        acked_at > now
+            ? absl::StrCat(absl::FormatDuration(absl::Trunc(acked_at - now, absl::Milliseconds(1))), " after the hub's time")
+            : absl::StrCat(absl::FormatDuration(absl::Trunc(submitted - acked_at, absl::Milliseconds(1))), " before the submission");
+    refuse(
+        Refusal(absl::StatusCode::kFailedPrecondition, "ack_time_outside_window",
+                absl::StrCat("acked_at ", absl::FormatTime(acked_at, absl::UTCTimeZone()), " is ",
+                             off, ": not between the submission (",
+                             absl::FormatTime(submitted, absl::UTCTimeZone()),
+                             ") and the hub's time (", absl::FormatTime(now, absl::UTCTimeZone()),
+                             "), give or take the allowed clock skew of ",
+                             absl::FormatDuration(options_.limits.max_clock_skew))),
+        false);
     return;
   }
   absl::StatusOr<Ed25519PublicKey> key =

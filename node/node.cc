@@ -47,6 +47,11 @@ constexpr size_t kMaxEvidenceEnvelopeBytes = 64 * 1024;
 constexpr int kAccessLogView = 200;
 
 // The hub's answers that will not change by trying again with the same bytes.
+// The submission did not reach the hub (it is away), as opposed to the hub refusing it.
+bool HubAway(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
+}
+
 bool IsPermanent(absl::StatusCode code) {
   switch (code) {
     case absl::StatusCode::kInvalidArgument:
@@ -898,14 +903,23 @@ absl::StatusOr<v1::DoctorResponse> Node::Doctor(const LocalUser& user,
                                        ? (es ? "el directorio" : "the directory")
                                        : (es ? "primer uso" : "first use"))));
 
-  size_t outbox = OutboxSize();
+  absl::StatusOr<std::vector<v1::OutboxEntry>> waiting = store_->ListOutbox();
+  const size_t outbox = waiting.ok() ? waiting->size() : 0;
+  std::string last_error;
+  if (waiting.ok() && !waiting->empty() && !waiting->front().last_error().empty()) {
+    const v1::OutboxEntry& oldest = waiting->front();
+    last_error =
+        absl::StrCat(es ? "; el más antiguo, " : "; the oldest, ", HexEncode(oldest.message_id()),
+                     es ? ", intentado " : ", tried ", oldest.attempts(),
+                     es ? " veces; último error: " : " times; last error: ", oldest.last_error());
+  }
   absl::StatusOr<std::vector<v1::StoredItemMeta>> items = store_->ListItems();
   int failed = 0;
   if (items.ok()) {
     for (const auto& meta : *items) failed += meta.delivery() == v1::ITEM_STATE_FAILED;
   }
-  add("outbox", failed > 0 ? v1::CHECK_RESULT_WARNING : v1::CHECK_RESULT_OK,
-      absl::StrCat(outbox, es ? " mensajes en espera" : " messages waiting",
+  add("outbox", failed > 0 || !last_error.empty() ? v1::CHECK_RESULT_WARNING : v1::CHECK_RESULT_OK,
+      absl::StrCat(outbox, es ? " mensajes en espera" : " messages waiting", last_error,
                    failed > 0 ? absl::StrCat(es ? "; " : "; ", failed,
                                              es ? " rechazados por el hub (enlace inbox)"
                                                 : " refused by the hub (enlace inbox)")
@@ -993,8 +1007,13 @@ absl::Time Node::NextOutboxAttempt() const {
   absl::StatusOr<std::vector<v1::OutboxEntry>> entries = store_->ListOutbox();
   absl::Time next = absl::InfiniteFuture();
   if (!entries.ok()) return next;
+  absl::Time hub_back;
+  {
+    absl::MutexLock lock(&status_mu_);
+    hub_back = hub_retry_at_;
+  }
   for (const v1::OutboxEntry& e : *entries) {
-    next = std::min(next, absl::FromUnixMillis(e.next_attempt_ms()));
+    next = std::min(next, std::max(hub_back, absl::FromUnixMillis(e.next_attempt_ms())));
   }
   return next;
 }
@@ -1002,14 +1021,20 @@ absl::Time Node::NextOutboxAttempt() const {
 absl::StatusOr<int> Node::DrainOutbox() {
   ASSIGN_OR_RETURN(std::vector<v1::OutboxEntry> entries, store_->ListOutbox());
   int left = 0;
-  const int64_t now_ms = absl::ToUnixMillis(options_.env.clock->Now());
+  const absl::Time now = options_.env.clock->Now();
+  {
+    absl::MutexLock lock(&status_mu_);
+    if (now < hub_retry_at_) return 0;  // the hub was away: the whole outbox waits
+  }
+  // In the order written. An entry that waits for the hub (not for a refusal's backoff) is due
+  // whenever the hub is tried, so the outbox leaves in order once it is back.
   for (v1::OutboxEntry& entry : entries) {
-    if (entry.next_attempt_ms() > now_ms) continue;
+    if (!entry.waiting_for_hub() && entry.next_attempt_ms() > absl::ToUnixMillis(now)) continue;
     absl::Status submitted = SubmitOne(std::move(entry));
     if (submitted.ok()) {
       ++left;
-    } else if (absl::IsUnavailable(submitted) || absl::IsDeadlineExceeded(submitted)) {
-      break;  // the hub is away: the remaining entries wait for their own next attempt
+    } else if (HubAway(submitted)) {
+      break;  // the later entries wait behind this one
     }
   }
   // Acknowledgements that did not reach the hub before.
@@ -1052,9 +1077,22 @@ absl::Status Node::SubmitOne(v1::OutboxEntry entry) {
       return absl::OkStatus();  // it left the outbox
     }
     entry.set_attempts(entry.attempts() + 1);
+    // The hub away: one backoff for the whole outbox (its consecutive failures); a refusal by
+    // the hub: this entry's own.
+    const bool away = HubAway(response.status());
+    uint32_t failures = entry.attempts();
+    if (away) {
+      absl::MutexLock lock(&status_mu_);
+      failures = ++hub_failures_;
+    }
     absl::Duration delay = RetryDelay(
-        entry.attempts(), absl::Milliseconds(options_.config.outbox().initial_backoff_ms()),
+        failures, absl::Milliseconds(options_.config.outbox().initial_backoff_ms()),
         absl::Milliseconds(options_.config.outbox().max_backoff_ms()), options_.env.random);
+    if (away) {
+      absl::MutexLock lock(&status_mu_);
+      hub_retry_at_ = now + delay;
+    }
+    entry.set_waiting_for_hub(away);
     entry.set_next_attempt_ms(absl::ToUnixMillis(now + delay));
     entry.set_last_error(std::string(response.status().message()));
     if (entry.envelope_in_blobs()) entry.clear_envelope();  // it stays in the blobs only
@@ -1070,6 +1108,7 @@ absl::Status Node::SubmitOne(v1::OutboxEntry entry) {
   {
     absl::MutexLock lock(&status_mu_);
     clock_skew_ = absl::FromUnixMillis(receipt.hub_time_ms()) - options_.env.clock->Now();
+    hub_failures_ = 0;
   }
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(v1::StoredItemMeta meta, store_->GetItem(entry.message_id()));
@@ -1211,8 +1250,13 @@ absl::Status Node::Receive(const v1::Delivery& delivery, absl::string_view envel
   absl::StatusOr<ParticipantId> sender = ParticipantId::Parse(header->sender_id(), rules);
   if (!sender.ok()) return reject(absl::StrCat("sender: ", sender.status().message()));
   const absl::Time created = absl::FromUnixMillis(header->created_at_ms());
-  if (created > now + absl::Seconds(options_.config.max_clock_skew_s())) {
-    return reject(absl::StrCat("created at ", FormatUtc(created), ", in the future"));
+  const absl::Duration max_skew = absl::Seconds(options_.config.max_clock_skew_s());
+  if (created > now + max_skew) {
+    return reject(absl::StrCat(
+        "created at ", FormatUtc(created), ", ",
+        absl::FormatDuration(absl::Trunc(created - now, absl::Milliseconds(1))),
+        " after this node's time ", FormatUtc(now), ": beyond the allowed clock skew of ",
+        absl::FormatDuration(max_skew), " (check the sender's clock, or this node's)"));
   }
   if (created < now - absl::Seconds(options_.config.max_message_age_s())) {
     return reject(absl::StrCat(

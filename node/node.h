@@ -9,8 +9,9 @@
 // encryption key, and stored atomically: the item (index in clear), its content (encrypted at
 // rest), the case, and the outbox entry. DrainOutbox() submits due entries; a failed attempt is
 // retried with exponential backoff and jitter (RetryDelay) with the SAME bytes, so the hub's
-// idempotency on the message id turns any number of retries into one message. Each receipt is
-// verified and its inclusion in the audit log checked later by the witness.
+// idempotency on the message id turns any number of retries into one message. While the hub is
+// away the outbox backs off as a whole, and leaves in the order it was written once it is back.
+// Each receipt is verified and its inclusion in the audit log checked later by the witness.
 //
 // Attachments (node/attachments.h): a content that lists files is sealed together with their
 // bytes, each checked against its reference first; large envelopes are kept in the store's
@@ -238,6 +239,9 @@ class Node {
   absl::Time directory_fetched_at_ ABSL_GUARDED_BY(status_mu_) = absl::InfinitePast();
   // Hub clock minus this node's clock, measured at the last receipt.
   absl::optional<absl::Duration> clock_skew_ ABSL_GUARDED_BY(status_mu_);
+  // Submissions that found the hub away, in a row, and when the outbox tries it again.
+  uint32_t hub_failures_ ABSL_GUARDED_BY(status_mu_) = 0;
+  absl::Time hub_retry_at_ ABSL_GUARDED_BY(status_mu_) = absl::InfinitePast();
 
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> received_{0};
