@@ -11,6 +11,9 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   g++ cmake ninja-build make pkg-config ccache git ca-certificates
+  # the fuzz targets (tests/fuzz): clang and its runtimes (libFuzzer, ASan, UBSan), which
+  # --no-install-recommends would leave out
+  clang-14 libclang-rt-14-dev
   # libraries (Debian 12: gRPC 1.51, protobuf 3.21, OpenSSL 3.0, RocksDB 7.8, Abseil 20220623)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libssl-dev
   librocksdb-dev libabsl-dev nlohmann-json3-dev libcli11-dev

@@ -4,16 +4,19 @@
 #
 #   deploy/test.sh              full run (what CI does)
 #   deploy/test.sh --no-asan    skip the sanitized pass (quicker local iterations)
+#   deploy/test.sh --no-fuzz    skip the short libFuzzer run (clang-14 tree build-fuzz/)
 #
 # Build trees: build/ (Release; binaries in build/bin/) and build-asan/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 asan=1
+fuzz=1
 for arg in "$@"; do
   case "$arg" in
     --no-asan) asan=0 ;;
-    *) echo "test.sh: unknown option $arg (known: --no-asan)" >&2; exit 2 ;;
+    --no-fuzz) fuzz=0 ;;
+    *) echo "test.sh: unknown option $arg (known: --no-asan, --no-fuzz)" >&2; exit 2 ;;
   esac
 done
 
@@ -40,6 +43,11 @@ if [[ $asan -eq 1 ]]; then
   cmake --build build-asan -j "$jobs" --target unit_tests
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan -L unit -j "$jobs" --output-on-failure --timeout 900
+fi
+
+if [[ $fuzz -eq 1 ]]; then
+  echo "== fuzzing (libFuzzer + ASan + UBSan, a few seconds per target) =="
+  tests/fuzz/run_fuzzers.sh --seconds "${ENLACE_FUZZ_SECONDS:-5}" --build-dir build-fuzz
 fi
 
 echo "test.sh: all passed in $(( $(date +%s) - start )) s"
