@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "auditlog/event.h"
 #include "auditlog/log.h"
 #include "auditor/cli.h"
@@ -242,7 +243,13 @@ class MisbehavingHubTest : public ::testing::Test {
     ASSIGN_OR_RETURN(Ed25519PrivateKey log_key, network_->net().LogKey());
     auditor::FetchOptions options;
     options.log_key = log_key.public_key();
-    return auditor::Fetch(auditor_.get(), dir, options);
+    // After a restart the channel may still be in its reconnect backoff.
+    absl::StatusOr<auditor::FetchResult> result = auditor::Fetch(auditor_.get(), dir, options);
+    for (int retry = 0; retry < 50 && absl::IsUnavailable(result.status()); ++retry) {
+      absl::SleepFor(absl::Milliseconds(200));  // real time: gRPC's backoff, not the FakeClock
+      result = auditor::Fetch(auditor_.get(), dir, options);
+    }
+    return result;
   }
 
   void ExpectExportVerifies(const std::string& dir) {
