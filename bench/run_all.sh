@@ -7,7 +7,8 @@
 # runs each benchmark program and script, collects the FIGURE lines they print (bench/figure.h:
 # each figure as a ratio to a limit measured in the same run on this machine), prints the table
 #   figure | value | limit | ratio | target | met
-# and writes bench/results/<YYYY-MM-DD>.json (machine, commit, every figure, each step's time).
+# and writes bench/results/<YYYY-MM-DD>.json (machine, commit, every figure, each step's time);
+# each step's whole output is kept in $BUILD_DIR/bench-logs/.
 #
 #   --quick     small sizes and short runs (a smoke run of the harness, about a minute): the
 #               figures are not the targets' sizes and go to $BUILD_DIR/bench-results-quick.json
@@ -141,6 +142,11 @@ fi
 run_step hub_scale "$root/bench/hub_scale.sh"
 
 end_s=$(date +%s)
+# Every step's full output, for the details behind a figure.
+logs="$build/bench-logs"
+rm -rf "$logs"
+mkdir -p "$logs"
+cp "$work"/*.out "$work"/*.err "$logs/"
 if [[ -z "$out" ]]; then
   if [[ $quick -eq 1 ]]; then
     out="$build/bench-results-quick.json"
@@ -226,6 +232,7 @@ if quick == "1":
 print(f"\nresults: {out}")
 sys.exit(1 if absent or problems else 0)
 EOF
+echo "each step's output: $logs"
 echo "run time: $((end_s - start_s)) s ($(((end_s - start_s) / 60)) min $(((end_s - start_s) % 60)) s)"
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo "run_all.sh: failed: ${failed[*]}" >&2
