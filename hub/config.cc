@@ -1,6 +1,7 @@
 #include "hub/config.h"
 
 #include <cmath>
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -24,6 +25,14 @@ void Range(TextConfig& checks, uint64_t value, uint64_t low, uint64_t high,
   if (value != 0 && (value < low || value > high)) {
     checks.Fail(path, absl::StrCat(value, " is outside ", low, "..", high));
   }
+}
+
+// `path` without "." and ".." steps, repeated slashes or a trailing slash, so that two spellings
+// of one folder compare equal (lexically: symbolic links are not followed).
+std::string LexicallyNormal(const std::string& path) {
+  std::string normal = std::filesystem::path(path).lexically_normal().string();
+  while (normal.size() > 1 && normal.back() == '/') normal.pop_back();
+  return normal;
 }
 
 // "host:port" with a port in 0..65535 (hosts: names, IPv4, [IPv6]).
@@ -107,11 +116,16 @@ absl::StatusOr<v1::HubConfig> ParseHubConfig(absl::string_view text, absl::strin
   Range(checks, config.max_merge_delay_ms(), 10, 3600 * 1000, "max_merge_delay_ms");
   Range(checks, config.shutdown_grace_ms(), 1, 600 * 1000, "shutdown_grace_ms");
   // A checkpoint inside the database's folder would be lost when a restore replaces it.
-  const std::string data_dir = ResolveConfigPath(base_dir, config.data_dir());
-  const std::string backup_dir = ResolveConfigPath(base_dir, config.backup_dir());
-  checks.Require(backup_dir.empty() || (backup_dir != data_dir &&
-                                        !absl::StartsWith(backup_dir, absl::StrCat(data_dir, "/"))),
-                 "backup_dir", "must be outside data_dir (a restore replaces data_dir)");
+  const std::string data_dir = LexicallyNormal(ResolveConfigPath(base_dir, config.data_dir()));
+  const std::string backup_dir =
+      config.backup_dir().empty()
+          ? ""
+          : LexicallyNormal(ResolveConfigPath(base_dir, config.backup_dir()));
+  checks.Require(
+      backup_dir.empty() ||
+          (backup_dir != data_dir &&
+           !absl::StartsWith(backup_dir, absl::StrCat(data_dir == "/" ? "" : data_dir, "/"))),
+      "backup_dir", "must be outside data_dir (a restore replaces data_dir)");
   const std::string& level = config.log_level();
   checks.Require(level.empty() || level == "debug" || level == "info" || level == "warning" ||
                      level == "error",

@@ -43,7 +43,10 @@ TEST(HubConfigTest, BackupDirIsResolvedAndMustBeOutsideTheDataDir) {
       ParseHubConfig(std::string(kMinimal) + "backup_dir: \"backups\"\n", "hub.conf", "/srv/hub"));
   EXPECT_EQ(config.backup_dir(), "/srv/hub/backups");
   // A restore replaces data_dir: a checkpoint inside it would go with it.
-  for (const char* inside : {"data/backups", "/srv/hub/data", "data"}) {
+  // Also when spelt otherwise (a trailing slash, "." and ".." steps, doubled slashes).
+  for (const char* inside :
+       {"data/backups", "/srv/hub/data", "data", "data/", "/srv/hub/data/", "./data",
+        "/srv/x/../hub/data", "/srv//hub/data/backups", "backups/../data/b"}) {
     EXPECT_THAT(ParseHubConfig(absl::StrCat(kMinimal, "backup_dir: \"", inside, "\"\n"), "hub.conf",
                                "/srv/hub"),
                 StatusIs(absl::StatusCode::kInvalidArgument,
