@@ -65,7 +65,9 @@ class ServiceAttackTest : public HubAttackTest {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + wait));
     auto reader = stub.Subscribe(&context, request);
-    return hub::testing::ReadDeliveries(reader.get(), 1);
+    hub::testing::Received received = hub::testing::ReadDeliveries(reader.get(), 1);
+    context.TryCancel();  // the stream stays open after a delivery
+    return received;
   }
   // A tree head covering everything so far (the AuditLog service publishes nothing unsigned).
   void SignTreeHead() {
