@@ -669,8 +669,16 @@ absl::StatusOr<std::optional<MailboxEntry>> Exchange::NextEntry(const Participan
                                                                 uint64_t after_sequence) const {
   if (after_sequence == std::numeric_limits<uint64_t>::max()) return std::nullopt;
   const Bytes prefix = MailboxPrefix(recipient.str());
+  // The iterator stops at the end of this mailbox: without the bound, a caught-up subscriber's
+  // every look went on through the next mailboxes' deleted (acknowledged) entries, thousands
+  // of them until a compaction, which made delivery slower the more had been delivered.
+  Bytes end = prefix;
+  end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);  // ids are ASCII
+  const rocksdb::Slice upper_bound = ToSlice(end);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper_bound;
   std::unique_ptr<rocksdb::Iterator> it(
-      store_->db()->NewIterator(rocksdb::ReadOptions(), store_->mailbox()));
+      store_->db()->NewIterator(read_options, store_->mailbox()));
   it->Seek(MailboxKey(recipient.str(), after_sequence + 1));
   RETURN_IF_ERROR(ToStatus(it->status(), "reading a mailbox"));
   if (!it->Valid() || !it->key().starts_with(prefix)) return std::nullopt;
