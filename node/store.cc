@@ -7,8 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
+#include "base/log.h"
 #include "base/status_macros.h"
 #include "crypto/secret.h"
+#include "rocksdb/file_system.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/options.h"
 
 namespace enlace::node {
@@ -24,6 +27,17 @@ constexpr size_t kBlobPiecesPerWrite = 8;
 constexpr absl::string_view kWrapAad = "enlace/v1 node data-key wrap";
 constexpr absl::string_view kWrapPrefix = "data_key_wrap/";
 constexpr size_t kDataKeySize = 32;
+
+// RocksDB's own recovery from a write error retries at once; on a full disk that retry fails
+// and leaves the database needing a reopen. The store resumes it itself once the disk has room
+// again (NodeStore::ResumeAfterWriteError), as the hub does (hub/store.cc).
+class NoAutomaticRecovery : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason reason, rocksdb::Status error,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
 
 absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
   if (status.ok()) return absl::OkStatus();
@@ -90,12 +104,14 @@ absl::StatusOr<std::unique_ptr<NodeStore>> NodeStore::Open(const Options& option
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   if (options.env != nullptr) db_options.env = options.env;
+  db_options.listeners.push_back(std::make_shared<NoAutomaticRecovery>());
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (const char* name : kFamilyNames) {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
   std::unique_ptr<NodeStore> store(new NodeStore(env));
+  store->path_ = options.path;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &db),
@@ -191,12 +207,40 @@ absl::Status NodeStore::UnlockDataKey(const Keystore& keys) {
   return absl::OkStatus();
 }
 
+absl::Status NodeStore::ResumeAfterWriteError() {
+  absl::MutexLock lock(&resume_mu_);
+  if (!needs_resume_) return absl::OkStatus();
+  // A Resume tried while the disk is still full fails again, and RocksDB then needs a reopen.
+  uint64_t free_space = 0;
+  rocksdb::IOStatus measured = db_->GetEnv()->GetFileSystem()->GetFreeSpace(
+      path_, rocksdb::IOOptions(), &free_space, nullptr);
+  if (measured.ok() && free_space == 0) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("writing the node store: disk full (no space left under ", path_,
+                     "); the node takes writes again once space is freed"));
+  }
+  absl::Status resumed = FromRocks(db_->Resume(), "resuming the node store after a write error");
+  if (!resumed.ok()) {
+    LogError("node.store_resume_failed", {{"error", std::string(resumed.message())}});
+    return resumed;
+  }
+  needs_resume_ = false;
+  LogInfo("node.store_resumed", {{"path", path_}});
+  return absl::OkStatus();
+}
+
 absl::Status NodeStore::Commit(Batch& batch) {
+  RETURN_IF_ERROR(ResumeAfterWriteError());
   rocksdb::WriteOptions options;
   options.sync = true;
-  absl::Status status = FromRocks(db_->Write(options, &batch.batch_), "writing the node store");
+  rocksdb::Status written = db_->Write(options, &batch.batch_);
   batch.batch_.Clear();
-  return status;
+  if (!written.ok()) {
+    LogError("node.store_write_failed", {{"path", path_}, {"error", written.ToString()}});
+    absl::MutexLock lock(&resume_mu_);
+    needs_resume_ = true;
+  }
+  return FromRocks(written, "writing the node store");
 }
 
 void NodeStore::Batch::PutItem(const v1::StoredItemMeta& meta) {

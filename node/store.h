@@ -38,9 +38,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/optional.h"
 #include "base/bytes.h"
 #include "base/env.h"
@@ -164,8 +166,14 @@ class NodeStore {
   Bytes TimeKey(int64_t at_ms);
   // Deletes the blobs of every pending mark (Open).
   absl::Status RemoveUnfinishedBlobs();
+  // After a failed write (e.g. a full disk) RocksDB refuses writes until resumed: resumes it
+  // once the disk has room again, else RESOURCE_EXHAUSTED.
+  absl::Status ResumeAfterWriteError();
 
   Env env_;
+  std::string path_;
+  absl::Mutex resume_mu_;
+  bool needs_resume_ ABSL_GUARDED_BY(resume_mu_) = false;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   absl::optional<Aead> data_aead_;

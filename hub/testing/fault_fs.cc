@@ -73,12 +73,12 @@ rocksdb::IOStatus FaultInjectionFs::GetFreeSpace(const std::string& path,
                                                  rocksdb::IODebugContext* dbg) {
   {
     absl::MutexLock lock(&mu_);
-    if (free_space_.has_value()) {
-      *free_space = *free_space_;
+    if (budget_.has_value() && (no_space_ || !free_space_.has_value())) {
+      *free_space = no_space_ ? 0 : *budget_;  // once spent, the disk says it is full
       return rocksdb::IOStatus::OK();
     }
-    if (budget_.has_value()) {
-      *free_space = no_space_ ? 0 : *budget_;
+    if (free_space_.has_value()) {
+      *free_space = *free_space_;
       return rocksdb::IOStatus::OK();
     }
   }

@@ -34,7 +34,8 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
   // after it, until SetWriteBudget(nullopt) or SetNoSpace(false) gives the space back.
   void SetWriteBudget(std::optional<uint64_t> bytes);
   // What GetFreeSpace reports (nullopt: what is left of the write budget if one is set, else
-  // the real file system's answer).
+  // the real file system's answer). A spent budget reports 0 whatever is set here: the disk is
+  // seen full once it is.
   void SetFreeSpace(std::optional<uint64_t> bytes);
   // While held, Sync/Fsync of writable files wait; ReleaseSyncs lets them through.
   void HoldSyncs();
