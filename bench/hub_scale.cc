@@ -17,8 +17,8 @@
 //     then enlace-hub serves them to node/GT, which comes online and acknowledges each (signed);
 //     drain rate = queued / time to the last ack. Then, on the same hub, the live rate: senders
 //     submitting to node/GT at full speed while it receives and acknowledges.
-// Prints FIGURE lines hub_startup_10m_vs_empty, hub_rss_10m, drain_1m_vs_live (bench/figure.h)
-// and, before them, how long each build took.
+// Prints FIGURE lines hub_startup_10m_vs_empty, hub_rss_10m, drain_1m_vs_live (bench/figure.h),
+// each as soon as it is measured, and on stderr how long each build took.
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -165,7 +165,8 @@ class HistoryMaker {
         chunk.events.push_back(std::move(ack));
 
         v1::MailboxState& mailbox = (*mailboxes_)[recipients[i]];
-        mailbox.set_last_sequence(mailbox.last_sequence() + 1);
+        mailbox.set_last_sequence(
+            NextMailboxSequence(mailbox.last_sequence(), absl::FromUnixMillis(t)));
         v1::StoredRecipient* stored = message.add_recipients();
         stored->set_recipient_id(recipients[i]);
         stored->set_sequence(mailbox.last_sequence());
@@ -391,8 +392,9 @@ int Main(int argc, char** argv) {
   double warmup = 1, seconds = 5, load_seconds = 10;
   app.add_option("--hub-binary", hub_binary, "enlace-hub to start")->required();
   app.add_option("--dir", dir, "An empty folder for the hubs' files and data")->required();
-  app.add_option("--entries", entries, "Log entries of the large hub");
-  app.add_option("--queued", queued, "Messages queued for the node that comes back");
+  app.add_option("--entries", entries,
+                 "Log entries of the large hub (0: skip start-up and memory)");
+  app.add_option("--queued", queued, "Messages queued for the node that comes back (0: skip)");
   app.add_option("--startups", startups, "Start-ups measured of each hub")
       ->check(CLI::Range(1, 20));
   app.add_option("--nodes", senders_count, "Simulated senders under load, 1..9")
@@ -424,122 +426,129 @@ int Main(int argc, char** argv) {
                            client);
   };
 
-  // 1. The long log: enlace-hub makes the folder, then the bulk load.
-  std::cerr << "building a hub with " << entries << " log entries\n";
-  const SteadyClock::time_point log_started = SteadyClock::now();
-  {
-    absl::StatusOr<bench::HubChild> init = start("log");
-    if (!init.ok()) return Fail(init.status());
-    bench::StopHub(*init);
-    absl::Status built = BuildLog(net, dir + "/log/data", entries);
-    if (!built.ok()) return Fail(built);
-  }
-  const double log_build_s = SecondsSince(log_started);
-
-  // 2. Start-ups, alternately, and the memory right after each start of the large one.
-  std::vector<double> empty_ms, log_ms;
-  bench::ProcMemory after_start;
-  for (int i = 0; i < startups; ++i) {
-    for (const char* name : {"empty", "log"}) {
-      absl::StatusOr<bench::HubChild> hub = start(name);
-      if (!hub.ok()) return Fail(hub.status());
-      (std::string(name) == "empty" ? empty_ms : log_ms).push_back(hub->startup_ms);
-      if (std::string(name) == "log") {
-        std::this_thread::sleep_for(std::chrono::seconds(1));
-        absl::StatusOr<bench::ProcMemory> memory = bench::ReadProcMemory(hub->pid);
-        if (!memory.ok()) return Fail(memory.status());
-        after_start.peak_bytes = std::max(after_start.peak_bytes, memory->peak_bytes);
-        after_start.rss_bytes = std::max(after_start.rss_bytes, memory->rss_bytes);
-      }
-      bench::StopHub(*hub);
-    }
-  }
-
-  // 3. Memory under load: the large hub, then the empty one, the same load.
-  std::vector<std::string> senders(kNodes + 2, kNodes + 2 + senders_count);
-  const std::vector<std::string> load_recipients(std::begin(kLoadRecipients),
-                                                 std::end(kLoadRecipients));
-  const bench::SealedPool pool = bench::SealPool(net, senders, load_recipients, pool_size, payload);
-  std::map<std::string, bench::ProcMemory> loaded;
-  std::map<std::string, LiveLoad> loads;
-  for (const char* name : {"log", "empty"}) {
-    absl::StatusOr<bench::HubChild> hub = start(name);
-    if (!hub.ok()) return Fail(hub.status());
-    loads[name] = RunLive(net, pool, senders, load_recipients, hub->port, inflight, ack_window, 0,
-                          load_seconds);
-    absl::StatusOr<bench::ProcMemory> memory = bench::ReadProcMemory(hub->pid);
-    if (!memory.ok()) return Fail(memory.status());
-    loaded[name] = *memory;
-    bench::StopHub(*hub);
-  }
-
-  // 4. The queue, its drain, then the live rate on the same hub.
-  std::cerr << "queueing " << queued << " messages for node/GT\n";
-  const SteadyClock::time_point queue_started = SteadyClock::now();
-  absl::Status queued_ok = BuildQueue(net, configs["queue"], queued, payload);
-  if (!queued_ok.ok()) return Fail(queued_ok);
-  const double queue_build_s = SecondsSince(queue_started);
-  absl::StatusOr<bench::HubChild> drain_hub = start("queue");
-  if (!drain_hub.ok()) return Fail(drain_hub.status());
-  double drain_s = 0;
-  uint64_t drain_failures = 0;
-  bool drained = false;
-  {
-    const SteadyClock::time_point drain_started = SteadyClock::now();
-    bench::Subscriber gt(net, "node/GT", drain_hub->port, ack_window, nullptr);
-    drained = gt.WaitAcked(queued, absl::Hours(2));
-    drain_s = SecondsSince(drain_started);
-    drain_failures = gt.ack_failures();
-    if (!drained) std::cerr << "hub_scale: the drain stopped: " << gt.first_error() << "\n";
-  }
-  const bench::SealedPool to_gt = bench::SealPool(net, senders, {"node/GT"}, pool_size, payload);
-  const LiveLoad live = RunLive(net, to_gt, senders, {"node/GT"}, drain_hub->port, inflight,
-                                ack_window, warmup, seconds);
-  bench::StopHub(*drain_hub);
-
-  // Report.
-  const double empty_start = Median(empty_ms), log_start = Median(log_ms);
-  const double mb = 1024.0 * 1024.0;
-  const double peak_mb = std::max(after_start.peak_bytes, loaded["log"].peak_bytes) / mb;
-  const double empty_peak_mb = loaded["empty"].peak_bytes / mb;
-  const double drain_rate = drain_s > 0 ? queued / drain_s : 0;
-  const double live_rate = live.acked_seconds > 0 ? live.acked / live.acked_seconds : 0;
-  std::cerr << absl::StrFormat(
-      "builds: %d-entry log %.0f s, %d-message queue %.0f s\n"
-      "start-up (fork -> health SERVING), median of %d: empty %.1f ms, %d entries %.1f ms "
-      "(all: empty %s; large %s)\n"
-      "large hub memory after start-up: VmHWM %.1f MB, VmRSS %.1f MB; under load: VmHWM %.1f MB, "
-      "VmRSS %.1f MB (%.0f submits/s, %d acked); empty hub under the same load: VmHWM %.1f MB, "
-      "VmRSS %.1f MB (%.0f submits/s)\n"
-      "drain: %d messages to node/GT in %.1f s = %.0f/s (%d ack failures); live: %.0f submits/s, "
-      "node/GT received and acknowledged %.0f/s\n",
-      entries, log_build_s, queued, queue_build_s, startups, empty_start, entries, log_start,
-      absl::StrJoin(empty_ms, " "), absl::StrJoin(log_ms, " "), after_start.peak_bytes / mb,
-      after_start.rss_bytes / mb, loaded["log"].peak_bytes / mb, loaded["log"].rss_bytes / mb,
-      loads["log"].submits.rate(), loads["log"].acked, empty_peak_mb,
-      loaded["empty"].rss_bytes / mb, loads["empty"].submits.rate(), queued, drain_s, drain_rate,
-      drain_failures, live.submits.rate(), live_rate);
-
+  const std::vector<std::string> senders(kNodes + 2, kNodes + 2 + senders_count);
   using ::enlace::bench::Target;
   using ::enlace::bench::TargetOn;
-  bench::PrintRatioFigure(
-      "hub_startup_10m_vs_empty", log_start, "ms", empty_start, "ms",
-      "enlace-hub start-up on an empty data folder", Target::AtMost(1.5),
-      absl::StrFormat("fork -> health check SERVING, median of %d, %d entries", startups, entries));
-  bench::PrintRatioFigure(
-      "hub_rss_10m", peak_mb, "MB", empty_peak_mb, "MB",
-      "VmHWM of an empty hub under the same load", Target::AtMost(256, TargetOn::kValue),
-      absl::StrFormat("VmHWM over start-up and %.0f s of load (%.0f submits/s, 2 recipients "
-                      "acknowledging), %d entries",
-                      load_seconds, loads["log"].submits.rate(), entries));
-  bench::PrintRatioFigure(
-      "drain_1m_vs_live", drain_rate, "messages/s", live_rate, "messages/s",
-      "live delivery to the same node (senders at full speed), same hub", Target::AtLeast(0.5),
-      absl::StrFormat("%d queued, delivered and acknowledged (%d acks in flight)", queued,
-                      ack_window));
-  const bool ok = drained && drain_failures == 0 && live.ack_failures == 0 &&
-                  live.submits.failed == 0 && loads["log"].submits.failed == 0 &&
-                  loads["empty"].submits.failed == 0;
+  const double mb = 1024.0 * 1024.0;
+  bool ok = true;
+
+  if (entries > 0) {
+    // 1. The long log: enlace-hub makes the folder, then the bulk load.
+    std::cerr << "building a hub with " << entries << " log entries\n";
+    const SteadyClock::time_point log_started = SteadyClock::now();
+    {
+      absl::StatusOr<bench::HubChild> init = start("log");
+      if (!init.ok()) return Fail(init.status());
+      bench::StopHub(*init);
+      absl::Status built = BuildLog(net, dir + "/log/data", entries);
+      if (!built.ok()) return Fail(built);
+    }
+    std::cerr << absl::StrFormat("  %d-entry hub built in %.0f s\n", entries,
+                                 SecondsSince(log_started));
+
+    // 2. Start-ups, alternately, and the memory right after each start of the large one.
+    std::vector<double> empty_ms, log_ms;
+    bench::ProcMemory after_start;
+    for (int i = 0; i < startups; ++i) {
+      for (const std::string name : {"empty", "log"}) {
+        absl::StatusOr<bench::HubChild> hub = start(name);
+        if (!hub.ok()) return Fail(hub.status());
+        (name == "empty" ? empty_ms : log_ms).push_back(hub->startup_ms);
+        if (name == "log") {
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+          absl::StatusOr<bench::ProcMemory> memory = bench::ReadProcMemory(hub->pid);
+          if (!memory.ok()) return Fail(memory.status());
+          after_start.peak_bytes = std::max(after_start.peak_bytes, memory->peak_bytes);
+          after_start.rss_bytes = std::max(after_start.rss_bytes, memory->rss_bytes);
+        }
+        bench::StopHub(*hub);
+      }
+    }
+    const double empty_start = Median(empty_ms), log_start = Median(log_ms);
+    std::cerr << absl::StrFormat(
+        "start-up (fork -> health SERVING), median of %d: empty %.1f ms, %d entries %.1f ms "
+        "(all: empty %s; large %s)\n"
+        "large hub memory after start-up: VmHWM %.1f MB, VmRSS %.1f MB\n",
+        startups, empty_start, entries, log_start, absl::StrJoin(empty_ms, " "),
+        absl::StrJoin(log_ms, " "), after_start.peak_bytes / mb, after_start.rss_bytes / mb);
+    bench::PrintRatioFigure(
+        "hub_startup_10m_vs_empty", log_start, "ms", empty_start, "ms",
+        "enlace-hub start-up on an empty data folder", Target::AtMost(1.5),
+        absl::StrFormat("fork -> health check SERVING, median of %d, %d entries", startups,
+                        entries));
+
+    // 3. Memory under load: the large hub, then the empty one, the same load.
+    const std::vector<std::string> load_recipients(std::begin(kLoadRecipients),
+                                                   std::end(kLoadRecipients));
+    const bench::SealedPool pool =
+        bench::SealPool(net, senders, load_recipients, pool_size, payload);
+    std::map<std::string, bench::ProcMemory> loaded;
+    std::map<std::string, LiveLoad> loads;
+    for (const char* name : {"log", "empty"}) {
+      absl::StatusOr<bench::HubChild> hub = start(name);
+      if (!hub.ok()) return Fail(hub.status());
+      loads[name] = RunLive(net, pool, senders, load_recipients, hub->port, inflight, ack_window, 0,
+                            load_seconds);
+      absl::StatusOr<bench::ProcMemory> memory = bench::ReadProcMemory(hub->pid);
+      if (!memory.ok()) return Fail(memory.status());
+      loaded[name] = *memory;
+      bench::StopHub(*hub);
+      ok = ok && loads[name].submits.failed == 0 && loads[name].ack_failures == 0;
+    }
+    const double peak_mb = std::max(after_start.peak_bytes, loaded["log"].peak_bytes) / mb;
+    const double empty_peak_mb = loaded["empty"].peak_bytes / mb;
+    std::cerr << absl::StrFormat(
+        "under load: large hub VmHWM %.1f MB, VmRSS %.1f MB (%.0f submits/s, %d acked); empty "
+        "hub VmHWM %.1f MB, VmRSS %.1f MB (%.0f submits/s)\n",
+        loaded["log"].peak_bytes / mb, loaded["log"].rss_bytes / mb, loads["log"].submits.rate(),
+        loads["log"].acked, empty_peak_mb, loaded["empty"].rss_bytes / mb,
+        loads["empty"].submits.rate());
+    bench::PrintRatioFigure(
+        "hub_rss_10m", peak_mb, "MB", empty_peak_mb, "MB",
+        "VmHWM of an empty hub under the same load", Target::AtMost(256, TargetOn::kValue),
+        absl::StrFormat("VmHWM over start-up and %.0f s of load (%.0f submits/s, 2 recipients "
+                        "acknowledging), %d entries",
+                        load_seconds, loads["log"].submits.rate(), entries));
+  }
+
+  if (queued > 0) {
+    // 4. The queue, its drain, then the live rate on the same hub.
+    std::cerr << "queueing " << queued << " messages for node/GT\n";
+    const SteadyClock::time_point queue_started = SteadyClock::now();
+    absl::Status queued_ok = BuildQueue(net, configs["queue"], queued, payload);
+    if (!queued_ok.ok()) return Fail(queued_ok);
+    std::cerr << absl::StrFormat("  %d-message queue built in %.0f s\n", queued,
+                                 SecondsSince(queue_started));
+    absl::StatusOr<bench::HubChild> drain_hub = start("queue");
+    if (!drain_hub.ok()) return Fail(drain_hub.status());
+    double drain_s = 0;
+    uint64_t drain_failures = 0;
+    bool drained = false;
+    {
+      const SteadyClock::time_point drain_started = SteadyClock::now();
+      bench::Subscriber gt(net, "node/GT", drain_hub->port, ack_window, nullptr);
+      drained = gt.WaitAcked(queued, absl::Hours(2));
+      drain_s = SecondsSince(drain_started);
+      drain_failures = gt.ack_failures();
+      if (!drained) std::cerr << "hub_scale: the drain stopped: " << gt.first_error() << "\n";
+    }
+    const bench::SealedPool to_gt = bench::SealPool(net, senders, {"node/GT"}, pool_size, payload);
+    const LiveLoad live = RunLive(net, to_gt, senders, {"node/GT"}, drain_hub->port, inflight,
+                                  ack_window, warmup, seconds);
+    bench::StopHub(*drain_hub);
+    const double drain_rate = drain_s > 0 ? queued / drain_s : 0;
+    const double live_rate = live.acked_seconds > 0 ? live.acked / live.acked_seconds : 0;
+    std::cerr << absl::StrFormat(
+        "drain: %d messages to node/GT in %.1f s = %.0f/s (%d ack failures); live: %.0f "
+        "submits/s, node/GT received and acknowledged %.0f/s\n",
+        queued, drain_s, drain_rate, drain_failures, live.submits.rate(), live_rate);
+    bench::PrintRatioFigure(
+        "drain_1m_vs_live", drain_rate, "messages/s", live_rate, "messages/s",
+        "live delivery to the same node (senders at full speed), same hub", Target::AtLeast(0.5),
+        absl::StrFormat("%d queued, delivered and acknowledged (%d acks in flight)", queued,
+                        ack_window));
+    ok = ok && drained && drain_failures == 0 && live.ack_failures == 0 && live.submits.failed == 0;
+  }
   return ok ? 0 : 1;
 }
 

@@ -16,6 +16,8 @@
 # the end: they hold keys of a network made for the run, so they are rebuilt on every run.
 #
 #   [BUILD_DIR=build] bench/hub_scale.sh [--entries N] [--queued N] [more hub_scale options]
+# (--entries 0 skips the start-up and memory figures, --queued 0 the drain; each FIGURE line is
+# printed as soon as it is measured.)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
