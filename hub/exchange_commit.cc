@@ -405,7 +405,7 @@ absl::Status Exchange::SubmitOp::Stage(Exchange& hub, Batch& batch) {
   MailboxValue entry{id, blob, admitted_.envelope_size, batch.now_ms};
   for (const std::string& recipient : admitted_.header.recipient_ids()) {
     v1::MailboxState& state = hub.StagedMailbox(batch, recipient);
-    const uint64_t sequence = state.last_sequence() + 1;
+    const uint64_t sequence = NextMailboxSequence(state.last_sequence(), batch.now);
     state.set_last_sequence(sequence);
     state.set_depth(state.depth() + 1);
     state.set_bytes(state.bytes() + admitted_.envelope_size);

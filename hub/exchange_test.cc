@@ -171,7 +171,8 @@ TEST_F(ExchangeTest, SubmitStoresTheEnvelopeOnceWithASignedReceiptAndOneEntryPer
   for (const char* recipient : {"node/GT", "node/HN"}) {
     std::vector<MailboxEntry> entries = Mailbox(recipient);
     ASSERT_EQ(entries.size(), 1u) << recipient;
-    EXPECT_EQ(entries[0].sequence, 1u);
+    // A mailbox position is the hub's clock in microseconds (or the last one + 1).
+    EXPECT_EQ(entries[0].sequence, static_cast<uint64_t>(absl::ToUnixMicros(clock_->Now())));
     EXPECT_EQ(entries[0].value.message_id, header.message_id());
     EXPECT_EQ(ReadEnvelope(entries[0]), envelope.SerializeAsString());
     EXPECT_EQ(hub_->MailboxStateOf(recipient).depth(), 1u);
@@ -371,15 +372,32 @@ TEST_F(ExchangeTest, EverythingAcceptedSurvivesARestart) {
   hub_.reset();
   OpenHub();
   EXPECT_EQ(Mailbox("node/GT").size(), 2u);
-  EXPECT_EQ(hub_->MailboxStateOf("node/GT").last_sequence(), 2u);
+  const uint64_t last = Mailbox("node/GT").back().sequence;
+  EXPECT_EQ(hub_->MailboxStateOf("node/GT").last_sequence(), last);
   ASSERT_OK_AND_ASSIGN(SubmitResult again, Submit(first));
   EXPECT_TRUE(again.duplicate);
   EXPECT_EQ(again.receipt.SerializeAsString(), receipt.receipt.SerializeAsString());
   ASSERT_OK(Submit(Seal("node/MX", {"node/GT"})).status());
-  EXPECT_EQ(Mailbox("node/GT").back().sequence, 3u);
+  EXPECT_EQ(Mailbox("node/GT").back().sequence, last + 1);  // the clock stood still
   const std::vector<v1::AuditEventType> types = Types(Events());
   EXPECT_EQ(types[size], v1::AUDIT_EVENT_HUB_STOPPED);
   EXPECT_EQ(types[size + 1], v1::AUDIT_EVENT_HUB_STARTED);
+}
+
+// Positions follow the clock, so a hub restored from an older copy of its database numbers new
+// entries above those it handed out after the copy (which a subscriber may hold as its cursor);
+// they never go back, even with the clock.
+TEST_F(ExchangeTest, MailboxPositionsFollowTheClockAndNeverGoBack) {
+  OpenHub();
+  ASSERT_OK(Submit(Seal("node/MX", {"node/GT"})).status());
+  const uint64_t first = Mailbox("node/GT").back().sequence;
+  clock_->Advance(absl::Hours(1));
+  ASSERT_OK(Submit(Seal("node/MX", {"node/GT"})).status());
+  const uint64_t later = Mailbox("node/GT").back().sequence;
+  EXPECT_EQ(later, first + 3600000000u);
+  clock_->Advance(-absl::Minutes(30));  // the clock goes back: positions do not
+  ASSERT_OK(Submit(Seal("node/MX", {"node/GT"})).status());
+  EXPECT_EQ(Mailbox("node/GT").back().sequence, later + 1);
 }
 
 TEST_F(ExchangeTest, AFullDiskRefusesWithResourceExhaustedAndTheHubRecoversWhenSpaceReturns) {
@@ -408,7 +426,7 @@ TEST_F(ExchangeTest, AFullDiskRefusesWithResourceExhaustedAndTheHubRecoversWhenS
   EXPECT_FALSE(retried.duplicate);
   EXPECT_EQ(retried.receipt.log_index(), size);
   EXPECT_EQ(Mailbox("node/GT").size(), 2u);
-  EXPECT_EQ(Mailbox("node/GT")[1].sequence, 2u);
+  EXPECT_EQ(Mailbox("node/GT")[1].sequence, Mailbox("node/GT")[0].sequence + 1);
 
   // Below the reserve the hub refuses before the disk is actually full.
   fs->SetFreeSpace(1 << 20);

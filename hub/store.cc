@@ -1,5 +1,6 @@
 #include "hub/store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -158,6 +159,11 @@ Bytes MailboxKey(absl::string_view recipient_id, uint64_t sequence) {
   Bytes key = MailboxPrefix(recipient_id);
   AppendUint64(sequence, &key);
   return key;
+}
+
+uint64_t NextMailboxSequence(uint64_t last_sequence, absl::Time now) {
+  const int64_t micros = absl::ToUnixMicros(now);
+  return std::max(last_sequence + 1, static_cast<uint64_t>(std::max<int64_t>(micros, 0)));
 }
 
 Bytes ExpiryKey(int64_t expires_at_ms, absl::string_view message_id) {

@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "auditlog/log.h"
 #include "base/bytes.h"
 #include "rocksdb/db.h"
@@ -90,6 +91,12 @@ absl::Status ToStatus(const rocksdb::Status& status, absl::string_view what);
 Bytes ChunkKey(uint64_t blob_id, uint32_t index);
 Bytes MailboxPrefix(absl::string_view recipient_id);
 Bytes MailboxKey(absl::string_view recipient_id, uint64_t sequence);
+// The position of a mailbox's next entry: max(last + 1, `now` in microseconds since the epoch),
+// so positions grow with the hub's clock as well as by one. A hub restored from a backup thus
+// numbers new entries above every position it handed out before the restore (which its
+// subscribers may hold as their cursor) as long as its clock has not gone back meanwhile
+// (docs/hub.md, "Delivery"). Positions are increasing, not dense.
+uint64_t NextMailboxSequence(uint64_t last_sequence, absl::Time now);
 Bytes ExpiryKey(int64_t expires_at_ms, absl::string_view message_id);
 Bytes MailboxStateKey(absl::string_view recipient_id);
 Bytes UploadKey(uint64_t blob_id);
