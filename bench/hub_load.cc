@@ -344,6 +344,16 @@ int Main(int argc, char** argv) {
     settle(absl::Seconds(30));
   }
   const std::vector<double> idle_ms = recorder.Take();
+  // The time of one synced write while idle: the floor under the idle latency.
+  const std::string idle_metrics =
+      hub_b->metrics_port == 0 ? "" : HttpGet(hub_b->metrics_port, "/metrics");
+  const double idle_commit_count =
+      bench::MetricValue(idle_metrics, "enlace_hub_commit_seconds_count");
+  const double idle_commit_ms =
+      idle_commit_count > 0
+          ? 1000 * bench::MetricValue(idle_metrics, "enlace_hub_commit_seconds_sum") /
+                idle_commit_count
+          : 0;
 
   // (b) The maximum submit rate, the recipients receiving and acknowledging meanwhile.
   const LoadResult max_result =
@@ -430,15 +440,16 @@ int Main(int argc, char** argv) {
       commit_count > 0 ? 1000 * commit_sum / commit_count : 0);
   std::cerr << absl::StrFormat(
       "hub B end to end (2 recipients subscribed, acks in flight <= %d each):\n"
-      "  idle: %d deliveries, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms\n"
+      "  idle: %d deliveries, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms; %.2f ms per synced write\n"
       "  max: %.0f submits/s (%d failed%s), backlog settled %.1f s after the loop\n"
       "  open loop at %.0f/s: %d issued, %d failed%s, %d deliveries measured, p50 %.2f ms, "
       "p99 %.2f ms, max %.2f ms\n"
       "  %d ack failures; %.2f ms per synced write\n",
       ack_window, idle_ms.size(), idle_p50, Percentile(idle_ms, 0.90), Percentile(idle_ms, 0.99),
-      max_rate, max_result.failed, max_result.ran_out ? ", ran out of envelopes" : "", backlog_s,
-      open_rate, open_issued, open_failed->load(), open_ran_out ? ", ran out of envelopes" : "",
-      open_ms.size(), Percentile(open_ms, 0.50), open_p99, Percentile(open_ms, 1.0), ack_failures,
+      idle_commit_ms, max_rate, max_result.failed,
+      max_result.ran_out ? ", ran out of envelopes" : "", backlog_s, open_rate, open_issued,
+      open_failed->load(), open_ran_out ? ", ran out of envelopes" : "", open_ms.size(),
+      Percentile(open_ms, 0.50), open_p99, Percentile(open_ms, 1.0), ack_failures,
       commit_count_b > 0 ? 1000 * commit_sum_b / commit_count_b : 0);
 
   using ::enlace::bench::Target;
