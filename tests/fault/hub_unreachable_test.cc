@@ -176,5 +176,25 @@ TEST_F(HubUnreachableTest, FiveMinutesWithoutTheHubBothDirectionsQueueBackOffAnd
   }
 }
 
+TEST_F(HubUnreachableTest, ANodeRestartedWhileTheHubIsAwayStillSendsInOrder) {
+  ASSERT_OK(network_->StopHub());
+  std::vector<std::string> sent;
+  for (int i = 0; i < 4; ++i) {
+    sent.push_back(Request("MX", "GT", absl::StrCat("Consulta ", i)));
+    for (int s = 0; s < 3; ++s) Step();
+  }
+  // The node restarts (an upgrade, a reboot) before the hub is back: the outbox, and which of
+  // its entries wait for the hub, are in its store.
+  network_->StopNode("MX");
+  ASSERT_OK(network_->StartNode("MX"));
+  EXPECT_THAT(Outbox("MX"), SizeIs(4));
+  ASSERT_OK(network_->StartHub());
+  ASSERT_TRUE(network_->WaitUntil([&] { return Received("GT", sent); }, absl::Seconds(5),
+                                  absl::Seconds(60)))
+      << "the outbox did not drain after the hub came back";
+  EXPECT_EQ(SentInLogOrder("MX"), sent);
+  EXPECT_EQ(network_->node("MX").OutboxSize(), 0u);
+}
+
 }  // namespace
 }  // namespace enlace::node::testing
