@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -14,10 +15,12 @@
 #include "crypto/signing.h"
 #include "domain/content.h"
 #include "domain/json.h"
+#include "enlace/v1/hub_service.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "identity/participant.h"
 #include "net/tls.h"
 #include "node/cli_render.h"
 #include "node/hub_client.h"
@@ -277,6 +280,46 @@ TEST_F(NodeIntegrationTest, NodeOfflineForASimulatedDayReceivesEverythingOnRetur
   }
   EXPECT_EQ(network_->node("GT").witness().alarm_count(), 0u);
   EXPECT_EQ(network_->node("MX").witness().alarm_count(), 0u);
+}
+
+// The hub is restored from a backup taken before a node received its last messages, as the
+// operator guide says (stop, copy the backup into place, start). The node's cursor is then past
+// every position in the restored database; what is sent to it after the restore must still
+// arrive, not wait behind the cursor (hub/store.h NextMailboxSequence).
+TEST_F(NodeIntegrationTest, AfterAHubRestoreNewMessagesReachANodeWhoseCursorIsAhead) {
+  Network({"MX", "GT"});
+  StartNodes({"MX", "GT"});
+  ASSERT_OK_AND_ASSIGN(ParticipantId admin, ParticipantId::Parse("admin/ops"));
+  ASSERT_OK_AND_ASSIGN(v1::CreateBackupResponse backup,
+                       network_->hub().exchange()->CreateBackup(admin));
+
+  for (int i = 0; i < 3; ++i) {
+    const std::string id =
+        Request("MX", "GT", absl::StrCat("Antes de la restauración ", i)).message_id();
+    ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", id); }, absl::ZeroDuration(),
+                                    absl::Seconds(60)));
+  }
+  const uint64_t cursor = network_->node("GT").cursor();
+  ASSERT_GT(cursor, 0u);
+
+  ASSERT_OK(network_->StopHub());
+  const std::string data = network_->hub_data_dir();
+  std::filesystem::rename(data, data + ".damaged");
+  std::filesystem::copy(backup.path(), data, std::filesystem::copy_options::recursive);
+  network_->clock().Advance(absl::Minutes(10));  // the restore takes the operator a while
+  ASSERT_OK(network_->StartHub());
+  EXPECT_LT(network_->hub().exchange()->MailboxStateOf("node/GT").last_sequence(), cursor)
+      << "the backup should hold none of GT's later positions";
+  ASSERT_TRUE(network_->WaitUntil([&] {
+    return network_->daemon("MX").connected() && network_->daemon("GT").connected();
+  })) << "the nodes did not reconnect to the restored hub";
+
+  const std::string after = Request("MX", "GT", "Después de la restauración").message_id();
+  // The clock runs a second per try, so a submission that met the hub still starting is retried.
+  EXPECT_TRUE(
+      network_->WaitUntil([&] { return Has("GT", after); }, absl::Seconds(1), absl::Seconds(60)))
+      << "a message accepted after the restore was hidden behind GT's cursor " << cursor;
+  EXPECT_GT(network_->node("GT").cursor(), cursor);
 }
 
 TEST_F(NodeIntegrationTest, DuplicateDeliveryIsShownOnce) {

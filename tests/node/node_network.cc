@@ -47,7 +47,8 @@ absl::Status NodeNetwork::StartHub() {
   options.tls = net_->hub().tls;
   options.maintenance_interval = absl::ZeroDuration();  // Advance() runs it
   options.shutdown_grace = absl::Seconds(1);
-  options.exchange.store.path = dir_.Sub("hub");
+  options.exchange.store.path = hub_data_dir();
+  options.exchange.backup_dir = hub_backup_dir();
   options.exchange.store.rocksdb_env = hub_rocksdb_env_;
   options.exchange.env.clock = &clock_;
   ASSIGN_OR_RETURN(v1::SignedDirectory directory, net_->SignDirectory(net_->BaseDirectory(1)));

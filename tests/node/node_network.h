@@ -47,6 +47,9 @@ class NodeNetwork {
   void set_hub_rocksdb_env(rocksdb::Env* env) { hub_rocksdb_env_ = env; }
   absl::Status StopHub();
   hub::HubServer& hub() { return *hub_; }
+  // The hub's database folder; Admin.CreateBackup writes under hub_backup_dir().
+  std::string hub_data_dir() const { return dir_.Sub("hub"); }
+  std::string hub_backup_dir() const { return dir_.Sub("hub-backups"); }
 
   using HubWrapper = std::function<std::unique_ptr<HubPort>(HubPort* client)>;
   // Adds `key` (written to a file) to the encryption keys of `country`'s configuration, for its
