@@ -805,6 +805,8 @@ void Node::SetHubReachable(bool reachable, absl::string_view detail) {
   absl::MutexLock lock(&status_mu_);
   hub_reachable_ = reachable;
   hub_detail_ = std::string(detail);
+  // The hub answers again: the outbox need not sit out the rest of its backoff.
+  if (reachable) hub_retry_at_ = absl::InfinitePast();
 }
 
 absl::StatusOr<v1::DoctorResponse> Node::Doctor(const LocalUser& user,
