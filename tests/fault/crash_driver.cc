@@ -82,7 +82,7 @@ constexpr char kAuditor[] = "auditor/ana";
 const std::vector<std::string> kSenders = {"MX", "GT", "SV", "HN"};
 const std::vector<std::string> kRecipients = {"CR", "PA"};
 // Caps the messages of a hub trial: recipients list at most 1000 items per call.
-constexpr size_t kMaxMessagesPerHubTrial = 800;
+constexpr int64_t kMaxMessagesPerHubTrial = 800;
 
 std::chrono::system_clock::time_point After(absl::Duration d) {
   return std::chrono::system_clock::now() + absl::ToChronoMilliseconds(d);
@@ -433,7 +433,7 @@ struct Sent {
 
 // One sender: sealed bulletins to one or both recipients, one call at a time, until `stop`.
 void SendUntilStopped(const TestNetwork& net, const std::string& country, int port, uint64_t seed,
-                      const std::atomic<bool>& stop, std::atomic<size_t>& budget,
+                      const std::atomic<bool>& stop, std::atomic<int64_t>& budget,
                       std::vector<Sent>& sent) {
   v1::Exchange::Stub exchange(HubChannel(net, "node/" + country, port));
   std::mt19937_64 rng(seed);
@@ -495,7 +495,7 @@ class HubTrial {
     const absl::Duration kill_after = absl::Milliseconds(150 + rng_() % 1350);
     const absl::Duration fetch_after = absl::Milliseconds(rng_() % 1000);
     std::atomic<bool> stop{false};
-    std::atomic<size_t> budget{kMaxMessagesPerHubTrial};
+    std::atomic<int64_t> budget{kMaxMessagesPerHubTrial};
     std::vector<std::vector<Sent>> sent(kSenders.size() * 2);
     std::vector<v1::TreeHead> heads;  // every head handed out before the crash
     std::vector<std::thread> threads;
