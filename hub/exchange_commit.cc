@@ -581,8 +581,17 @@ void Exchange::PublishOp::Finish(Exchange& hub, absl::Status status) {
 }
 
 absl::Status Exchange::SweepOp::Stage(Exchange& hub, Batch& batch) {
+  // Only what is due: the bound keeps the iterator from walking through the deleted index keys
+  // of messages settled before they expired (every acknowledged message leaves one until a
+  // compaction), which are all in the future. Without it, each round, in the committer, went
+  // through all of them: after a node drained a long queue, hundreds of thousands, 4 times a
+  // second.
+  const Bytes due_end = ExpiryKey(batch.now_ms + 1, "");
+  const rocksdb::Slice upper_bound = ToSlice(due_end);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper_bound;
   std::unique_ptr<rocksdb::Iterator> it(
-      hub.store_->db()->NewIterator(rocksdb::ReadOptions(), hub.store_->expiry()));
+      hub.store_->db()->NewIterator(read_options, hub.store_->expiry()));
   // Each message is staged whole or not at all; an unreadable one stops the round (what was
   // staged before it is consistent and is committed), and the error is reported.
   int seen = 0;
