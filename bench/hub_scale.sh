@@ -10,8 +10,10 @@
 #     live delivery rate to the same node on the same hub.
 # Prints progress and details on stderr, and on stdout three FIGURE lines (bench/figure.h):
 # hub_startup_10m_vs_empty, hub_rss_10m, drain_1m_vs_live.
-# Run time on 2 shared cores: about 15-30 minutes (the two bulk builds dominate; their times are
-# printed); ENLACE_BENCH_QUICK=1: 200,000 entries and 20,000 queued, about a minute.
+# Run time on 2 cores shared with other work (load average 16), measured: the 10 M part 17 min
+# (its build 16 min, 3.3 CPU-minutes), a 300,000 queue 4 min to build and 4 min to drain, so the
+# full 1 M queue about 12 + 13 min: about 45 minutes in all, less on an idle machine (the build
+# times are printed). ENLACE_BENCH_QUICK=1: 200,000 entries and 20,000 queued, 1-2 minutes.
 # The states take about 4 GB under ENLACE_BENCH_STATE_DIR (or TMPDIR, /tmp) and are removed at
 # the end: they hold keys of a network made for the run, so they are rebuilt on every run.
 #
