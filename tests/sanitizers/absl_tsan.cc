@@ -124,7 +124,9 @@ void Mutex::ReaderUnlock() {
   __tsan_mutex_post_unlock(this, kRead);
 }
 
-// LockWhen* hold the mutex on return whatever they return.
+// LockWhen* hold the mutex on return whatever they return. No *WithTimeout variant is wrapped
+// (here or below): the library's call the *WithDeadline ones through its PLT, i.e. these
+// wrappers, and annotating both would release the mutex twice.
 void Mutex::LockWhen(const Condition& cond) {
   static const auto real =
       Real<void (*)(Mutex*, const Condition&)>("5Mutex8LockWhenERKNS0_9ConditionE");
@@ -139,15 +141,6 @@ void Mutex::ReaderLockWhen(const Condition& cond) {
   __tsan_mutex_pre_lock(this, kRead);
   real(this, cond);
   __tsan_mutex_post_lock(this, kRead, 0);
-}
-
-bool Mutex::LockWhenWithTimeout(const Condition& cond, absl::Duration timeout) {
-  static const auto real = Real<bool (*)(Mutex*, const Condition&, absl::Duration)>(
-      "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  __tsan_mutex_pre_lock(this, 0);
-  const bool met = real(this, cond, timeout);
-  __tsan_mutex_post_lock(this, 0, 0);
-  return met;
 }
 
 bool Mutex::LockWhenWithDeadline(const Condition& cond, absl::Time deadline) {
@@ -168,15 +161,6 @@ void Mutex::Await(const Condition& cond) {
   ReacquireAfterWait(this);
 }
 
-bool Mutex::AwaitWithTimeout(const Condition& cond, absl::Duration timeout) {
-  static const auto real = Real<bool (*)(Mutex*, const Condition&, absl::Duration)>(
-      "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  ReleaseForWait(this);
-  const bool met = real(this, cond, timeout);
-  ReacquireAfterWait(this);
-  return met;
-}
-
 bool Mutex::AwaitWithDeadline(const Condition& cond, absl::Time deadline) {
   static const auto real = Real<bool (*)(Mutex*, const Condition&, absl::Time)>(
       "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
@@ -191,15 +175,6 @@ void CondVar::Wait(Mutex* mu) {
   ReleaseForWait(mu);
   real(this, mu);
   ReacquireAfterWait(mu);
-}
-
-bool CondVar::WaitWithTimeout(Mutex* mu, absl::Duration timeout) {
-  static const auto real = Real<bool (*)(CondVar*, Mutex*, absl::Duration)>(
-      "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
-  ReleaseForWait(mu);
-  const bool timed_out = real(this, mu, timeout);
-  ReacquireAfterWait(mu);
-  return timed_out;
 }
 
 bool CondVar::WaitWithDeadline(Mutex* mu, absl::Time deadline) {

@@ -67,6 +67,34 @@ TEST(AbslTsanTest, CondVarAndAwaitHandOff) {
   other.join();
 }
 
+// The *WithTimeout calls go through the *WithDeadline ones: annotated once, not twice ("unlock
+// of an unlocked mutex" and a lock-order cycle in gRPC's timer thread when they were both).
+TEST(AbslTsanTest, TimedWaitsHandOff) {
+  absl::Mutex mu;
+  absl::CondVar cv;
+  int stage = 0;
+  std::thread other([&] {
+    absl::MutexLock lock(&mu);
+    while (stage != 1) cv.WaitWithTimeout(&mu, absl::Milliseconds(5));
+    stage = 2;
+  });
+  {
+    absl::MutexLock lock(&mu);
+    stage = 1;
+    while (!mu.AwaitWithTimeout(absl::Condition(
+                                    +[](int* s) { return *s == 2; }, &stage),
+                                absl::Milliseconds(5))) {
+    }
+    EXPECT_EQ(stage, 2);
+  }
+  other.join();
+  EXPECT_TRUE(mu.LockWhenWithTimeout(absl::Condition(
+                                         +[](int* s) { return *s == 2; }, &stage),
+                                     absl::Seconds(1)));
+  stage = 3;
+  mu.Unlock();
+}
+
 TEST(AbslTsanTest, NotificationPublishes) {
   absl::Notification done;
   std::vector<int> result;  // written before Notify, read after the wait
