@@ -74,12 +74,6 @@ extern "C" const char* __tsan_default_options() {
 namespace absl {
 ABSL_NAMESPACE_BEGIN
 
-Mutex::~Mutex() {
-  static const auto real = Real<void (*)(Mutex*)>("5MutexD2Ev");
-  __tsan_mutex_destroy(this, 0);
-  real(this);
-}
-
 void Mutex::Lock() {
   static const auto real = Real<void (*)(Mutex*)>("5Mutex4LockEv");
   __tsan_mutex_pre_lock(this, 0);
@@ -123,6 +117,9 @@ void Mutex::ReaderUnlock() {
   real(this);
   __tsan_mutex_post_unlock(this, kRead);
 }
+
+// ~Mutex is not wrapped: gRPC destroys its mutexes after handoffs through its own lock-free
+// queues, which TSan cannot see, and freeing the memory already resets TSan's state for it.
 
 // LockWhen* hold the mutex on return whatever they return. No *WithTimeout variant is wrapped
 // (here or below): the library's call the *WithDeadline ones through its PLT, i.e. these
