@@ -17,8 +17,8 @@
 #
 # Exit status: 0 when every benchmark ran and printed its figures, even if a target is missed
 # (the table says MISSED); 1 when a benchmark failed or a figure is missing; 2 on bad usage.
-# A full run takes about 45 minutes on the 2-core machine (42 min 41 s on 2026-11-26), most of it bench/hub_scale.sh
-# building its 10 M-entry hub and 1 M queued messages (rebuilt every run: they hold the keys of a
+# A full run takes about 45 minutes on the 2-core machine (42 min 41 s on 2026-11-26), most of
+# it bench/hub_scale.sh building its 10 M-entry hub and 1 M queued messages (rebuilt every run: they hold the keys of a
 # network made for the run, under ${ENLACE_BENCH_STATE_DIR:-/tmp/enlace-bench}); auditlog_bench's
 # 10 M-entry log is built once and kept.
 set -euo pipefail
