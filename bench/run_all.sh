@@ -132,8 +132,10 @@ run_step crypto_bench "$bin/crypto_bench" "${crypto_filter[@]}" "${gbench_args[@
 # The audit log's 1 M and 10 M logs stay where auditlog_bench keeps them by default.
 if [[ $quick -eq 1 ]]; then export ENLACE_AUDITLOG_BENCH_DIR="$state/auditlog"; fi
 run_step auditlog_bench "$bin/auditlog_bench" "${gbench_args[@]}"
+# --quick: short phases, but envelopes enough for a fast, quiet machine (hub_load fails when a
+# phase runs out of them).
 if [[ $quick -eq 1 ]]; then
-  run_step hub_load "$root/bench/hub_load.sh" --seconds 1 --warmup 0.2 --envelopes 2000 \
+  run_step hub_load "$root/bench/hub_load.sh" --seconds 1 --warmup 0.2 --envelopes 20000 \
     --idle-messages 50
 else
   run_step hub_load "$root/bench/hub_load.sh"
