@@ -20,7 +20,6 @@
 #include "crypto/envelope.h"
 #include "crypto/receipts.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "net/status.h"
 #include "tests/hub/hub_fixture.h"
@@ -173,31 +172,16 @@ class NodeClockSkewTest : public ::testing::Test {
       clocks_[c] = std::make_unique<OffsetClock>(&network_->clock());
       ASSERT_OK(network_->StartNode(c, nullptr, clocks_[c].get()));
     }
-    ASSERT_TRUE(network_->WaitUntil([&] {
-      return network_->daemon("MX").connected() && network_->daemon("GT").connected();
-    })) << "the nodes did not connect to the hub";
+    ASSERT_OK(network_->WaitConnected({"MX", "GT"}));
   }
 
   // An information request through the CLI; returns its message id (hex).
   std::string Request(const std::string& from, const std::string& to) {
-    node::testing::CliResult result =
-        network_->Cli(from, {"--json", "request", "--to", to, "--subject", "Verificación",
-                             "--question", "¿Puede confirmar el documento?", "--deadline", "7d"});
-    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
-    v1::SendResponse response;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &response).ok())
-        << result.out;
-    return response.message_id();
+    return node::testing::SentMessageId(network_->Request(from, to, "Verificación"));
   }
 
   absl::optional<v1::StoredItemMeta> Item(const std::string& country, const std::string& hex) {
-    absl::StatusOr<std::vector<v1::StoredItemMeta>> items =
-        network_->node(country).store().ListItems();
-    if (!items.ok()) return absl::nullopt;
-    for (const auto& item : *items) {
-      if (HexEncode(item.message_id()) == hex) return item;
-    }
-    return absl::nullopt;
+    return network_->Item(country, hex);
   }
 
   // `from` sends to `to`; true once `to` stored it and its acknowledgement reached the hub.

@@ -24,7 +24,6 @@
 #include "base/status_macros.h"
 #include "crypto/envelope.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "hub/testing/fault_fs.h"
 #include "net/status.h"
@@ -259,32 +258,15 @@ class NodeDiskFullTest : public ::testing::Test {
     env_ = rocksdb::NewCompositeEnv(fs_);
     ASSERT_OK(network_->StartNode("MX"));
     ASSERT_OK(network_->StartNode("GT", nullptr, nullptr, env_.get()));
-    ASSERT_TRUE(network_->WaitUntil(
-        [&] { return network_->daemon("MX").connected() && network_->daemon("GT").connected(); }));
+    ASSERT_OK(network_->WaitConnected({"MX", "GT"}));
   }
 
   node::testing::CliResult Request(const std::string& from, const std::string& to) {
-    return network_->Cli(
-        from, {"--json", "request", "--to", to, "--subject", "Verificación", "--question",
-               "¿Puede confirmar el documento?", "--deadline", "7d"});
-  }
-
-  std::string IdOf(const node::testing::CliResult& result) {
-    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
-    v1::SendResponse response;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &response).ok())
-        << result.out;
-    return response.message_id();
+    return network_->Request(from, to, "Verificación");
   }
 
   absl::optional<v1::StoredItemMeta> Item(const std::string& country, const std::string& hex) {
-    absl::StatusOr<std::vector<v1::StoredItemMeta>> items =
-        network_->node(country).store().ListItems();
-    if (!items.ok()) return absl::nullopt;
-    for (const auto& item : *items) {
-      if (HexEncode(item.message_id()) == hex) return item;
-    }
-    return absl::nullopt;
+    return network_->Item(country, hex);
   }
 
   bool Acknowledged(const std::string& country, const std::string& hex) {
@@ -300,7 +282,7 @@ class NodeDiskFullTest : public ::testing::Test {
 
 TEST_F(NodeDiskFullTest,
        ANodeWithAFullDiskRefusesClearlyKeepsWhatItHadAndCatchesUpWhenSpaceReturns) {
-  const std::string before = IdOf(Request("MX", "GT"));
+  const std::string before = node::testing::SentMessageId(Request("MX", "GT"));
   ASSERT_TRUE(network_->WaitUntil([&] { return Acknowledged("GT", before); }));
 
   fs_->SetWriteBudget(0);  // full, and its free space says so
@@ -310,7 +292,7 @@ TEST_F(NodeDiskFullTest,
   EXPECT_THAT(refused.err + refused.out, HasSubstr("disk full")) << refused.err << refused.out;
   EXPECT_EQ(network_->node("GT").OutboxSize(), 0u);
   // Receiving: GT cannot store what arrives, so it does not acknowledge it; the hub keeps it.
-  const std::string during = IdOf(Request("MX", "GT"));
+  const std::string during = node::testing::SentMessageId(Request("MX", "GT"));
   ASSERT_TRUE(network_->WaitUntil([&] {
     absl::optional<v1::StoredItemMeta> sent = Item("MX", during);
     return sent.has_value() && sent->has_receipt();
@@ -326,7 +308,7 @@ TEST_F(NodeDiskFullTest,
   fs_->SetWriteBudget(std::nullopt);
   ASSERT_TRUE(network_->WaitUntil([&] { return Acknowledged("GT", during); }, absl::Seconds(1)))
       << "GT did not catch up once space returned";
-  const std::string after = IdOf(Request("GT", "MX"));
+  const std::string after = node::testing::SentMessageId(Request("GT", "MX"));
   ASSERT_TRUE(network_->WaitUntil([&] { return Acknowledged("MX", after); }, absl::Seconds(1)));
 
   // A restart on a healthy disk finds everything, once.

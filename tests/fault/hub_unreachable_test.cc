@@ -9,7 +9,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/node/node_network.h"
 #include "tests/testing/status_matchers.h"
@@ -24,22 +23,12 @@ class HubUnreachableTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(network_, NodeNetwork::Create({"MX", "GT"}));
-    for (const char* c : {"MX", "GT"}) ASSERT_OK(network_->StartNode(c));
-    ASSERT_TRUE(network_->WaitUntil([&] {
-      return network_->daemon("MX").connected() && network_->daemon("GT").connected();
-    })) << "the nodes did not connect to the hub";
+    ASSERT_OK(network_->StartNodes({"MX", "GT"}));
   }
 
   // An information request through the CLI; returns its message id (hex).
   std::string Request(const std::string& from, const std::string& to, const std::string& subject) {
-    CliResult result =
-        network_->Cli(from, {"--json", "request", "--to", to, "--subject", subject, "--question",
-                             "¿Puede confirmar el documento?", "--deadline", "7d"});
-    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
-    v1::SendResponse response;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(result.out, &response).ok())
-        << result.out;
-    return response.message_id();
+    return SentMessageId(network_->Request(from, to, subject));
   }
 
   std::vector<v1::StoredItemMeta> Items(const std::string& country, v1::ItemDirection direction) {

@@ -17,7 +17,6 @@
 #include "domain/json.h"
 #include "enlace/v1/hub_service.pb.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "identity/participant.h"
@@ -35,16 +34,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
-template <typename Message>
-Message ParseJson(const std::string& json) {
-  Message message;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &message, options);
-  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json;
-  return message;
-}
-
 class NodeIntegrationTest : public ::testing::Test {
  protected:
   void Network(const std::vector<std::string>& countries) {
@@ -52,11 +41,7 @@ class NodeIntegrationTest : public ::testing::Test {
   }
 
   void StartNodes(const std::vector<std::string>& countries) {
-    for (const std::string& c : countries) ASSERT_OK(network_->StartNode(c));
-    ASSERT_TRUE(network_->WaitUntil([&] {
-      return std::all_of(countries.begin(), countries.end(),
-                         [&](const std::string& c) { return network_->daemon(c).connected(); });
-    })) << "the nodes did not connect to the hub";
+    ASSERT_OK(network_->StartNodes(countries));
   }
 
   absl::optional<v1::CaseSummary> Case(const std::string& country, const std::string& ref) {
@@ -103,17 +88,15 @@ class NodeIntegrationTest : public ::testing::Test {
     if (!to.empty()) args.insert(args.end(), {"--to", to});
     CliResult result = network_->Cli(country, args);
     EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
-    return ParseJson<v1::SendResponse>(result.out);
+    return ParseCliJson<v1::SendResponse>(result.out);
   }
 
   // An information request from `from` to `to`, through the CLI.
   v1::SendResponse Request(const std::string& from, const std::string& to,
                            const std::string& subject) {
-    CliResult result =
-        network_->Cli(from, {"--json", "request", "--to", to, "--subject", subject, "--question",
-                             "¿Puede confirmar el documento?", "--deadline", "7d"});
+    CliResult result = network_->Request(from, to, subject);
     EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
-    return ParseJson<v1::SendResponse>(result.out);
+    return ParseCliJson<v1::SendResponse>(result.out);
   }
 
   v1::Content Alert(v1::HandlingCode handling) {
@@ -339,7 +322,7 @@ TEST_F(NodeIntegrationTest, DuplicateDeliveryIsShownOnce) {
   EXPECT_THAT(Items("GT", v1::ITEM_DIRECTION_INBOUND), SizeIs(2));
   CliResult inbox = network_->Cli("GT", {"--json", "inbox"});
   ASSERT_EQ(inbox.exit_code, 0) << inbox.err;
-  v1::ListInboxResponse listed = ParseJson<v1::ListInboxResponse>(inbox.out);
+  v1::ListInboxResponse listed = ParseCliJson<v1::ListInboxResponse>(inbox.out);
   int shown = 0;
   for (const auto& item : listed.items()) shown += item.message_id() == first.message_id();
   EXPECT_EQ(shown, 1);
@@ -494,11 +477,11 @@ TEST_F(NodeIntegrationTest, H2AlertCannotBeForwarded) {
   CliResult forwarded = network_->Cli(
       "GT", {"--json", "forward", allowed.message_id(), "--to", "PA", "--note", "Ruta relevante"});
   ASSERT_EQ(forwarded.exit_code, 0) << forwarded.err;
-  v1::SendResponse forward = ParseJson<v1::SendResponse>(forwarded.out);
+  v1::SendResponse forward = ParseCliJson<v1::SendResponse>(forwarded.out);
   ASSERT_TRUE(network_->WaitUntil([&] { return Has("PA", forward.message_id()); }));
   CliResult shown = network_->Cli("PA", {"--json", "show", forward.message_id()});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
-  v1::ShowResponse show = ParseJson<v1::ShowResponse>(shown.out);
+  v1::ShowResponse show = ParseCliJson<v1::ShowResponse>(shown.out);
   EXPECT_EQ(show.content().forwarded().originator(), "node/US");
   EXPECT_EQ(show.content().forwarded().forwarded_by(), "node/GT");
   EXPECT_EQ(show.content().smuggling_alert().handling().code(), v1::HANDLING_CODE_H1);
@@ -528,7 +511,7 @@ TEST_F(NodeIntegrationTest, WitnessRaisesAnAlarmOnAForkedLog) {
   ASSERT_GE(network_->node("MX").witness().alarm_count(), 1u);
   CliResult audit = network_->Cli("MX", {"--json", "audit"});
   ASSERT_EQ(audit.exit_code, 0) << audit.err;
-  v1::AuditResponse view = ParseJson<v1::AuditResponse>(audit.out);
+  v1::AuditResponse view = ParseCliJson<v1::AuditResponse>(audit.out);
   EXPECT_FALSE(view.consistent());
   ASSERT_GE(view.alarms_size(), 1);
   EXPECT_EQ(view.alarms(0).kind(), "inconsistent_tree_head");
@@ -551,7 +534,7 @@ TEST_F(NodeIntegrationTest, CliJsonOutputParsesAndRoundTrips) {
     with_json.insert(with_json.end(), args.begin(), args.end());
     CliResult result = network_->Cli("GT", with_json);
     EXPECT_EQ(result.exit_code, exit_code) << args[0] << ": " << result.err;
-    message = ParseJson<decltype(message)>(result.out);
+    message = ParseCliJson<decltype(message)>(result.out);
     EXPECT_EQ(ToJson(message), result.out) << args[0];
     return message;
   };
@@ -574,7 +557,7 @@ TEST_F(NodeIntegrationTest, CliJsonOutputParsesAndRoundTrips) {
   EXPECT_THAT(actions, ::testing::Contains("export"));
   EXPECT_THAT(actions, ::testing::Contains("decrypt"));
   CliResult doctor_run = network_->Cli("GT", {"--json", "doctor"});
-  v1::DoctorResponse doctor = ParseJson<v1::DoctorResponse>(doctor_run.out);
+  v1::DoctorResponse doctor = ParseCliJson<v1::DoctorResponse>(doctor_run.out);
   EXPECT_EQ(ToJson(doctor), doctor_run.out);
   EXPECT_EQ(doctor_run.exit_code, doctor.healthy() ? 0 : 1);
   EXPECT_THAT(doctor.checks(), ::testing::Not(::testing::IsEmpty()));
@@ -614,11 +597,11 @@ TEST_F(NodeIntegrationTest, GuidedPromptsComposeAReferralAndAnAlert) {
       network_->Cli("MX", {"--lang", "es", "--json", "send", "referral"}, referral_answers);
   ASSERT_EQ(referral.exit_code, 0) << referral.out << referral.err;
   EXPECT_THAT(referral.err, HasSubstr("País receptor"));
-  v1::SendResponse sent = ParseJson<v1::SendResponse>(referral.out);
+  v1::SendResponse sent = ParseCliJson<v1::SendResponse>(referral.out);
   ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", sent.message_id()); }));
   CliResult shown = network_->Cli("GT", {"--json", "show", sent.message_id()});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
-  v1::ShowResponse show = ParseJson<v1::ShowResponse>(shown.out);
+  v1::ShowResponse show = ParseCliJson<v1::ShowResponse>(shown.out);
   EXPECT_EQ(show.content().victim_referral().consent().status(), v1::CONSENT_STATUS_GIVEN);
   EXPECT_EQ(show.content().victim_referral().referring().organisation(), "Ministerio MX");
 
@@ -628,7 +611,7 @@ TEST_F(NodeIntegrationTest, GuidedPromptsComposeAReferralAndAnAlert) {
       "2\n2\n2\n2\n2\n\n";  // B, 2, H1, urgent, check and report, default validity
   CliResult alert = network_->Cli("MX", {"--json", "send", "alert", "--to", "GT"}, alert_answers);
   ASSERT_EQ(alert.exit_code, 0) << alert.out << alert.err;
-  v1::SendResponse alert_sent = ParseJson<v1::SendResponse>(alert.out);
+  v1::SendResponse alert_sent = ParseCliJson<v1::SendResponse>(alert.out);
   ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", alert_sent.message_id()); }));
 
   // Input that ends early is a clear error, and nothing is sent.
@@ -657,7 +640,7 @@ TEST_F(NodeIntegrationTest, AMultiMegabyteAttachmentTravelsEndToEndAndExportsChe
       "MX", {"--json", "send", "document", "--file", files_.Sub("document.json"), "--to", "GT",
              "--attach", files_.Sub("informe.pdf"), "--attach", files_.Sub("anexo.txt")});
   ASSERT_EQ(sent_cli.exit_code, 0) << sent_cli.out << sent_cli.err;
-  const v1::SendResponse sent = ParseJson<v1::SendResponse>(sent_cli.out);
+  const v1::SendResponse sent = ParseCliJson<v1::SendResponse>(sent_cli.out);
   ASSERT_TRUE(network_->WaitUntil([&] { return Has("GT", sent.message_id()); }, absl::Seconds(1)))
       << "the document did not arrive";
 
@@ -718,7 +701,7 @@ TEST_F(NodeIntegrationTest, AMultiMegabyteAttachmentTravelsEndToEndAndExportsChe
   // Every export is in the access log, with the attachment's number.
   CliResult audit = network_->Cli("GT", {"--json", "audit"});
   ASSERT_EQ(audit.exit_code, 0) << audit.err;
-  v1::AuditResponse view = ParseJson<v1::AuditResponse>(audit.out);
+  v1::AuditResponse view = ParseCliJson<v1::AuditResponse>(audit.out);
   std::vector<uint32_t> exports;
   for (const v1::AccessEntry& entry : view.access_log()) {
     if (entry.action() == "export_attachment" && entry.message_id() == sent.message_id()) {
@@ -741,7 +724,7 @@ TEST_F(NodeIntegrationTest, RetentionPurgesContentWhenItsPeriodEndsAndSaysSo) {
       "US", {"--json", "bulletin", "--to", "GT", "--title-es", "Boletín 2026-03", "--title-en",
              "Bulletin 2026-03", "--body-es", "Texto", "--body-en", "Text"});
   ASSERT_EQ(bulletin_cli.exit_code, 0) << bulletin_cli.err;
-  const v1::SendResponse bulletin = ParseJson<v1::SendResponse>(bulletin_cli.out);
+  const v1::SendResponse bulletin = ParseCliJson<v1::SendResponse>(bulletin_cli.out);
   ASSERT_TRUE(network_->WaitUntil(
       [&] { return Has("GT", sent.message_id()) && Has("GT", bulletin.message_id()); }));
 
@@ -767,7 +750,7 @@ TEST_F(NodeIntegrationTest, RetentionPurgesContentWhenItsPeriodEndsAndSaysSo) {
               enlace::testing::StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   CliResult shown = network_->Cli("GT", {"--json", "show", sent.message_id()});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
-  v1::ShowResponse show = ParseJson<v1::ShowResponse>(shown.out);
+  v1::ShowResponse show = ParseCliJson<v1::ShowResponse>(shown.out);
   EXPECT_TRUE(show.item().has_purged_at());
   EXPECT_FALSE(show.has_content());
   EXPECT_THAT(network_->Cli("GT", {"show", sent.message_id()}).out, HasSubstr("Content purged on"));
@@ -776,10 +759,10 @@ TEST_F(NodeIntegrationTest, RetentionPurgesContentWhenItsPeriodEndsAndSaysSo) {
   EXPECT_EQ(forward.exit_code, 1);
   EXPECT_THAT(forward.err, HasSubstr("purged"));
   CliResult still = network_->Cli("GT", {"--json", "show", bulletin.message_id()});
-  EXPECT_TRUE(ParseJson<v1::ShowResponse>(still.out).content().has_bulletin());
+  EXPECT_TRUE(ParseCliJson<v1::ShowResponse>(still.out).content().has_bulletin());
 
   CliResult audit = network_->Cli("GT", {"--json", "audit"});
-  v1::AuditResponse view = ParseJson<v1::AuditResponse>(audit.out);
+  v1::AuditResponse view = ParseCliJson<v1::AuditResponse>(audit.out);
   EXPECT_TRUE(std::any_of(view.access_log().begin(), view.access_log().end(), [&](const auto& e) {
     return e.action() == "purge" && e.message_id() == sent.message_id();
   }));
@@ -801,7 +784,7 @@ TEST_F(NodeIntegrationTest, ARequestToSeveralCountriesShowsWhoAnsweredAndWhoIsOv
   network_->Advance(absl::Hours(24 * 8));  // past the 7-day deadline
   CliResult listed = network_->Cli("SV", {"--json", "cases", "--overdue"});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
-  const v1::ListCasesResponse cases = ParseJson<v1::ListCasesResponse>(listed.out);
+  const v1::ListCasesResponse cases = ParseCliJson<v1::ListCasesResponse>(listed.out);
   ASSERT_THAT(cases.cases(), SizeIs(1));
   const v1::CaseSummary& c = cases.cases(0);
   EXPECT_TRUE(c.overdue());
@@ -824,7 +807,7 @@ TEST_F(NodeIntegrationTest, ARequestToSeveralCountriesShowsWhoAnsweredAndWhoIsOv
   // Panama's own copy is overdue; Honduras's is not.
   auto overdue_at = [&](const std::string& country) {
     CliResult own = network_->Cli(country, {"--json", "cases", "--overdue"});
-    return ParseJson<v1::ListCasesResponse>(own.out).cases_size();
+    return ParseCliJson<v1::ListCasesResponse>(own.out).cases_size();
   };
   EXPECT_EQ(overdue_at("PA"), 1);
   EXPECT_EQ(overdue_at("HN"), 0);
@@ -836,7 +819,7 @@ TEST_F(NodeIntegrationTest, ARequestToSeveralCountriesShowsWhoAnsweredAndWhoIsOv
   EXPECT_EQ(overdue_at("SV"), 0);
   EXPECT_EQ(overdue_at("PA"), 0);
   CliResult all = network_->Cli("SV", {"--json", "cases", "--kind", "request"});
-  const v1::ListCasesResponse after = ParseJson<v1::ListCasesResponse>(all.out);
+  const v1::ListCasesResponse after = ParseCliJson<v1::ListCasesResponse>(all.out);
   ASSERT_THAT(after.cases(), SizeIs(1));
   for (const v1::RecipientState& r : after.cases(0).recipients()) {
     EXPECT_EQ(r.deadline_status(), r.participant_id() == "node/PA" ? v1::DEADLINE_STATUS_MET_LATE
@@ -858,7 +841,7 @@ TEST_F(NodeIntegrationTest, MetadataIsPurgedAfterItsPeriodUnlessItsCaseIsOpen) {
       "US", {"--json", "bulletin", "--to", "GT", "--title-es", "Boletín 2026-03", "--title-en",
              "Bulletin 2026-03", "--body-es", "Texto", "--body-en", "Text"});
   ASSERT_EQ(bulletin_cli.exit_code, 0) << bulletin_cli.err;
-  const v1::SendResponse bulletin = ParseJson<v1::SendResponse>(bulletin_cli.out);
+  const v1::SendResponse bulletin = ParseCliJson<v1::SendResponse>(bulletin_cli.out);
   // A referral that stays open (Received) for years.
   const v1::SendResponse referral =
       Send("MX", "referral", Example("victim_referral_mx_to_gt_unaccompanied_girl.json"));
@@ -907,7 +890,7 @@ TEST_F(NodeIntegrationTest, MetadataIsPurgedAfterItsPeriodUnlessItsCaseIsOpen) {
   EXPECT_THAT(Items("GT", v1::ITEM_DIRECTION_OUTBOUND), SizeIs(1));
 
   CliResult audit = network_->Cli("GT", {"--json", "audit"});
-  const v1::AuditResponse view = ParseJson<v1::AuditResponse>(audit.out);
+  const v1::AuditResponse view = ParseCliJson<v1::AuditResponse>(audit.out);
   auto logged = [&](const std::string& id, const std::string& ref) {
     return std::any_of(view.access_log().begin(), view.access_log().end(), [&](const auto& e) {
       return e.action() == "purge_metadata" && e.message_id() == id && e.ref() == ref;
@@ -963,7 +946,7 @@ TEST_F(NodeIntegrationTest, AnOldDecryptionKeyIsDestroyedOnceItsRetentionEnds) {
   network_->Advance(absl::Hours(2));
   auto held = [&](const Bytes& key_id) {
     CliResult keys = network_->Cli("GT", {"--json", "keys"});
-    const v1::KeysResponse response = ParseJson<v1::KeysResponse>(keys.out);
+    const v1::KeysResponse response = ParseCliJson<v1::KeysResponse>(keys.out);
     for (const v1::KeyInfo& k : response.keys()) {
       if (k.key_id() == HexEncode(key_id)) return k.private_key_held();
     }
@@ -974,7 +957,7 @@ TEST_F(NodeIntegrationTest, AnOldDecryptionKeyIsDestroyedOnceItsRetentionEnds) {
   EXPECT_TRUE(held(fresh_id));
   EXPECT_NE(stat(old_file.c_str(), &info), 0);
   CliResult audit = network_->Cli("GT", {"--json", "audit"});
-  v1::AuditResponse view = ParseJson<v1::AuditResponse>(audit.out);
+  v1::AuditResponse view = ParseCliJson<v1::AuditResponse>(audit.out);
   EXPECT_TRUE(std::any_of(view.access_log().begin(), view.access_log().end(), [&](const auto& e) {
     return e.action() == "destroy_key" && e.key_id() == HexEncode(old_id);
   }));

@@ -9,6 +9,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/bytes.h"
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "crypto/key_files.h"
@@ -132,6 +134,21 @@ void NodeNetwork::StopNode(const std::string& country) {
   daemons_.erase(it);
 }
 
+absl::Status NodeNetwork::StartNodes(const std::vector<std::string>& countries) {
+  for (const std::string& country : countries) RETURN_IF_ERROR(StartNode(country));
+  return WaitConnected(countries);
+}
+
+absl::Status NodeNetwork::WaitConnected(const std::vector<std::string>& countries) {
+  const bool connected = WaitUntil([&] {
+    return std::all_of(countries.begin(), countries.end(),
+                       [&](const std::string& c) { return daemon(c).connected(); });
+  });
+  if (connected) return absl::OkStatus();
+  return absl::DeadlineExceededError(
+      absl::StrCat("the nodes ", absl::StrJoin(countries, ", "), " did not connect to the hub"));
+}
+
 CliResult NodeNetwork::Cli(const std::string& country, const std::vector<std::string>& args,
                            const std::string& input) {
   std::vector<std::string> argv = {"enlace", "--socket",
@@ -152,6 +169,27 @@ CliResult NodeNetwork::Cli(const std::string& country, const std::vector<std::st
   result.out = out.str();
   result.err = err.str();
   return result;
+}
+
+CliResult NodeNetwork::Request(const std::string& from, const std::string& to,
+                               const std::string& subject) {
+  return Cli(from, {"--json", "request", "--to", to, "--subject", subject, "--question",
+                    "¿Puede confirmar el documento?", "--deadline", "7d"});
+}
+
+absl::optional<v1::StoredItemMeta> NodeNetwork::Item(const std::string& country,
+                                                     const std::string& message_id_hex) {
+  absl::StatusOr<std::vector<v1::StoredItemMeta>> items = node(country).store().ListItems();
+  if (!items.ok()) return absl::nullopt;
+  for (const v1::StoredItemMeta& item : *items) {
+    if (HexEncode(item.message_id()) == message_id_hex) return item;
+  }
+  return absl::nullopt;
+}
+
+std::string SentMessageId(const CliResult& result) {
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  return ParseCliJson<v1::SendResponse>(result.out).message_id();
 }
 
 void NodeNetwork::Advance(absl::Duration duration) {

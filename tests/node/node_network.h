@@ -14,10 +14,15 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
 #include "base/env.h"
 #include "crypto/x25519.h"
 #include "enlace/v1/directory.pb.h"
 #include "enlace/v1/node_config.pb.h"
+#include "enlace/v1/node_service.pb.h"
+#include "enlace/v1/node_store.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
 #include "hub/server.h"
 #include "hub/testing/test_network.h"
 #include "node/daemon.h"
@@ -30,6 +35,21 @@ struct CliResult {
   std::string out;
   std::string err;
 };
+
+// What a `--json` CLI call printed, parsed into `Message` (unknown fields refused); a test failure
+// when it does not parse.
+template <typename Message>
+Message ParseCliJson(const std::string& json) {
+  Message message;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, &message, options);
+  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json;
+  return message;
+}
+
+// The message id (hex) a `--json` send or request printed; a test failure when the call failed.
+std::string SentMessageId(const CliResult& result);
 
 class NodeNetwork {
  public:
@@ -60,6 +80,10 @@ class NodeNetwork {
   absl::Status StartNode(const std::string& country, HubWrapper wrap = nullptr,
                          Clock* clock = nullptr, rocksdb::Env* rocksdb_env = nullptr);
   void StopNode(const std::string& country);
+  // Starts the nodes of `countries` and waits until each is connected to the hub.
+  absl::Status StartNodes(const std::vector<std::string>& countries);
+  // Waits until every node of `countries` is connected to the hub.
+  absl::Status WaitConnected(const std::vector<std::string>& countries);
   Daemon& daemon(const std::string& country) { return *daemons_.at(country); }
   Node& node(const std::string& country) { return daemons_.at(country)->node(); }
   const v1::NodeConfig& config(const std::string& country) const { return configs_.at(country); }
@@ -72,6 +96,12 @@ class NodeNetwork {
   // `enlace --socket <country's socket> args...` in-process, with `input` on standard input.
   CliResult Cli(const std::string& country, const std::vector<std::string>& args,
                 const std::string& input = "");
+  // An information request from `from` to `to` through the CLI (`--json`, a fixed question, a
+  // 7-day deadline).
+  CliResult Request(const std::string& from, const std::string& to, const std::string& subject);
+  // `country`'s stored item for the message `message_id_hex`, if it has one.
+  absl::optional<v1::StoredItemMeta> Item(const std::string& country,
+                                          const std::string& message_id_hex);
 
   // Runs the clock forward: the hub signs a tree head for what it has, every running node checks
   // the log, and wakes. Callers let submissions finish first (as a hub that keeps its merge

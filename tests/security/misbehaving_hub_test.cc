@@ -26,7 +26,6 @@
 #include "base/status_macros.h"
 #include "enlace/v1/auditlog_service.grpc.pb.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "hub/store.h"
@@ -119,14 +118,6 @@ Bytes Readdressed(const Bytes& leaf, const std::string& recipient) {
   return changed.value_or(leaf);
 }
 
-template <typename Message>
-Message ParseJson(const std::string& json) {
-  Message message;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &message);
-  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json;
-  return message;
-}
-
 class MisbehavingHubTest : public ::testing::Test {
  protected:
   void Network(const std::vector<std::string>& countries) {
@@ -134,20 +125,12 @@ class MisbehavingHubTest : public ::testing::Test {
   }
 
   void StartNodes(const std::vector<std::string>& countries) {
-    for (const std::string& c : countries) ASSERT_OK(network_->StartNode(c));
-    ASSERT_TRUE(network_->WaitUntil([&] {
-      return std::all_of(countries.begin(), countries.end(),
-                         [&](const std::string& c) { return network_->daemon(c).connected(); });
-    })) << "the nodes did not connect to the hub";
+    ASSERT_OK(network_->StartNodes(countries));
   }
 
   // An information request from `from` to `to`, through the CLI; returns its message id (hex).
   std::string Request(const std::string& from, const std::string& to, const std::string& subject) {
-    CliResult result =
-        network_->Cli(from, {"--json", "request", "--to", to, "--subject", subject, "--question",
-                             "¿Puede confirmar el documento?", "--deadline", "7d"});
-    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
-    return ParseJson<v1::SendResponse>(result.out).message_id();
+    return SentMessageId(network_->Request(from, to, subject));
   }
 
   // Sends and waits for the hub's receipt: the log index of the message's SUBMITTED entry.
@@ -464,7 +447,7 @@ TEST_F(MisbehavingHubTest, SplitViewIsCaughtByTheAuditorComparingANodesHead) {
   auto signed_head = [&](const std::string& country) {
     CliResult audit = network_->Cli(country, {"--json", "audit"});
     EXPECT_EQ(audit.exit_code, 0) << audit.err;
-    return ParseJson<v1::AuditResponse>(audit.out).latest().signed_head();
+    return ParseCliJson<v1::AuditResponse>(audit.out).latest().signed_head();
   };
   const std::string mx_head = signed_head("MX");
   const std::string gt_head = signed_head("GT");
@@ -561,7 +544,7 @@ TEST_F(MisbehavingHubTest, ReorderedDeliveriesAreAllReceivedAndReported) {
   ExpectDoctorAlarm("GT");
   CliResult inbox = network_->Cli("GT", {"--json", "inbox"});
   ASSERT_EQ(inbox.exit_code, 0) << inbox.err;
-  EXPECT_THAT(ParseJson<v1::ListInboxResponse>(inbox.out).items(), SizeIs(2));
+  EXPECT_THAT(ParseCliJson<v1::ListInboxResponse>(inbox.out).items(), SizeIs(2));
 
   // What follows comes in order, as usual.
   const std::string third = Request("MX", "GT", "Tercera");
@@ -596,7 +579,7 @@ TEST_F(MisbehavingHubTest, RepeatedDeliveryIsShownOnceAndCounted) {
         << " did not count the repeat";
     CliResult inbox = network_->Cli(country, {"--json", "inbox"});
     ASSERT_EQ(inbox.exit_code, 0) << inbox.err;
-    v1::ListInboxResponse listed = ParseJson<v1::ListInboxResponse>(inbox.out);
+    v1::ListInboxResponse listed = ParseCliJson<v1::ListInboxResponse>(inbox.out);
     ASSERT_THAT(listed.items(), SizeIs(1)) << country;
     EXPECT_EQ(listed.items(0).message_id(), sent);
   }
