@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "hub/config.h"
 #include "hub/server.h"
+#include "net/tls_policy.h"
 
 namespace {
 
@@ -34,6 +35,9 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check_only,
                "Check the configuration and the files it names, then exit (0: usable)");
   CLI11_PARSE(app, argc, argv);
+  // Before any thread or TLS context exists (net/tls_policy.h).
+  absl::Status policy = enlace::InstallTlsPolicy();
+  if (!policy.ok()) return Fail(policy, 1);
 
   // Every thread started from here on inherits the blocked signals; main waits for them.
   sigset_t signals;

@@ -20,6 +20,7 @@
 #include "identity/pki.h"
 #include "identity/x509.h"
 #include "net/status.h"
+#include "net/tls_policy.h"
 
 namespace enlace {
 namespace {
@@ -157,6 +158,7 @@ absl::StatusOr<TlsMaterial> LoadTlsMaterial(const TlsFiles& files, absl::Time no
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const TlsMaterial& material, absl::Time now, const ParticipantRules& rules) {
+  RETURN_IF_ERROR(InstallTlsPolicy());  // the server's suite order: gRPC has no option for it
   ASSIGN_OR_RETURN(ParticipantId id,
                    CheckMaterial(material, now, CertificatePurpose::kTlsServer, rules));
   if (id.role() != Role::kHub) {

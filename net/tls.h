@@ -7,9 +7,10 @@
 // (normally `hub`): a node's certificate presented as the hub's is refused before any request
 // is sent.
 //
-// Protocol versions and suites are gRPC 1.51's defaults, which tests/security/ pins down:
-// TLS 1.2 or 1.3 only (1.3 preferred), and only AEAD suites (TLS 1.3's AES-GCM and
-// ChaCha20-Poly1305; for 1.2, ECDHE with AES-GCM). The environment variable
+// Protocol versions and suites: TLS 1.2 or 1.3 only (1.3 preferred), and only AEAD suites
+// (TLS 1.3's AES-GCM and ChaCha20-Poly1305; for 1.2, ECDHE with AES-GCM), chosen by the
+// server's order: gRPC 1.51's defaults plus the process-wide policy of net/tls_policy.h, which
+// MakeServerCredentials installs; tests/security/ pins them down. The environment variable
 // GRPC_SSL_CIPHER_SUITES would change the 1.2 list: the functions here refuse to build
 // credentials when it names a suite that is not ECDHE + AEAD.
 //

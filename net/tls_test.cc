@@ -2,17 +2,27 @@
 // net/peer.h. Refusals of bad peers are in tests/security/mtls_refusal_test.cc.
 #include "net/tls.h"
 
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "base/files.h"
+#include "crypto/internal/openssl_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "identity/x509.h"
 #include "net/peer.h"
 #include "net/testing/echo_server.h"
 #include "net/testing/test_pki.h"
+#include "net/tls_policy.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -21,6 +31,7 @@ namespace {
 
 using ::enlace::testing::CallEcho;
 using ::enlace::testing::EchoServer;
+using ::enlace::testing::IsOkAndHolds;
 using ::enlace::testing::StatusIs;
 using ::enlace::testing::TestPki;
 using ::testing::AllOf;
@@ -33,6 +44,65 @@ absl::StatusOr<std::string> CallerId(const grpc::AuthContext& context) {
     return absl::InternalError("fingerprint is not 32 bytes");
   }
   return caller->id.str();
+}
+
+using internal::BioPtr;
+using internal::EvpPkeyPtr;
+using internal::OpenSslDeleter;
+using SslCtxPtr = std::unique_ptr<SSL_CTX, OpenSslDeleter<SSL_CTX, SSL_CTX_free>>;
+using SslPtr = std::unique_ptr<SSL, OpenSslDeleter<SSL, SSL_free>>;
+using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<X509, X509_free>>;
+
+X509Ptr ReadX509(absl::string_view pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return X509Ptr(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+}
+
+// A plain OpenSSL client (no gRPC) that connects to `address` as `client`, offering only
+// `version` and `suites` in the order given, and returns the suite the server chose.
+absl::StatusOr<std::string> NegotiatedSuite(const std::string& address, const TlsMaterial& client,
+                                            int version, const std::string& suites) {
+  SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
+  if (ctx == nullptr || SSL_CTX_set_min_proto_version(ctx.get(), version) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx.get(), version) != 1) {
+    return internal::OpenSslError("client context");
+  }
+  const int set = version == TLS1_3_VERSION ? SSL_CTX_set_ciphersuites(ctx.get(), suites.c_str())
+                                            : SSL_CTX_set_cipher_list(ctx.get(), suites.c_str());
+  X509Ptr root = ReadX509(client.root_certificate_pem);
+  X509Ptr cert = ReadX509(client.certificate_pem);
+  BioPtr key_bio(BIO_new_mem_buf(client.private_key_pem.view().data(),
+                                 static_cast<int>(client.private_key_pem.size())));
+  EvpPkeyPtr key(key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr)
+                         : nullptr);
+  static const unsigned char kAlpnH2[] = {2, 'h', '2'};
+  if (set != 1 || root == nullptr || cert == nullptr || key == nullptr ||
+      X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx.get()), root.get()) != 1 ||
+      SSL_CTX_use_certificate(ctx.get(), cert.get()) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx.get(), key.get()) != 1 ||
+      SSL_CTX_set_alpn_protos(ctx.get(), kAlpnH2, sizeof(kAlpnH2)) != 0) {
+    return internal::OpenSslError("client context");
+  }
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  SslPtr ssl(SSL_new(ctx.get()));
+  BIO* connection = BIO_new_connect(address.c_str());
+  if (ssl == nullptr || connection == nullptr) {
+    BIO_free(connection);
+    return internal::OpenSslError("client connection");
+  }
+  SSL_set_bio(ssl.get(), connection, connection);  // the SSL owns it now
+  if (BIO_do_connect(connection) != 1 || SSL_connect(ssl.get()) != 1) {
+    return internal::OpenSslError(absl::StrCat("handshake with ", address));
+  }
+  std::string chosen = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl.get()));
+  SSL_shutdown(ssl.get());
+  return chosen;
+}
+
+std::string Reversed(absl::string_view suites) {
+  std::vector<std::string> list = absl::StrSplit(suites, ':');
+  std::reverse(list.begin(), list.end());
+  return absl::StrJoin(list, ":");
 }
 
 class TlsTest : public ::testing::Test {
@@ -151,6 +221,31 @@ TEST_F(TlsTest, InsecureCallsHaveNoParticipant) {
   EXPECT_THAT(CallEcho(server->address(), grpc::InsecureChannelCredentials(),
                        grpc::ChannelArguments(), "x"),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("mutual TLS")));
+}
+
+// testssl.sh's cipher_order check: whatever order a client offers, the hub picks by its own
+// (net/tls_policy.h). Without the policy OpenSSL follows the client's order, and both checks fail.
+TEST_F(TlsTest, HubChoosesSuitesInItsOwnOrder) {
+  std::unique_ptr<EchoServer> server = StartHub();
+  ASSERT_OK_AND_ASSIGN(TlsMaterial mx, pki_->Issue("node/MX"));
+  const std::vector<std::string> tls13 = absl::StrSplit(kTls13CipherSuites, ':');
+  EXPECT_THAT(NegotiatedSuite(server->address(), mx, TLS1_3_VERSION, Reversed(kTls13CipherSuites)),
+              IsOkAndHolds(tls13.front()));
+  // TLS 1.2: the hub's key is ECDSA, so only the ECDSA suites can be chosen.
+  std::vector<std::string> tls12;
+  for (absl::string_view suite : absl::StrSplit(kTls12CipherSuites, ':')) {
+    if (absl::StartsWith(suite, "ECDHE-ECDSA-")) tls12.emplace_back(suite);
+  }
+  ASSERT_GE(tls12.size(), 2u);
+  EXPECT_THAT(
+      NegotiatedSuite(server->address(), mx, TLS1_2_VERSION, Reversed(absl::StrJoin(tls12, ":"))),
+      IsOkAndHolds(tls12.front()));
+  // Control: the hub accepts the suites the client preferred when they are all it is offered,
+  // so above it chose, rather than had to take, its first.
+  EXPECT_THAT(NegotiatedSuite(server->address(), mx, TLS1_3_VERSION, tls13.back()),
+              IsOkAndHolds(tls13.back()));
+  EXPECT_THAT(NegotiatedSuite(server->address(), mx, TLS1_2_VERSION, tls12.back()),
+              IsOkAndHolds(tls12.back()));
 }
 
 }  // namespace
