@@ -40,6 +40,15 @@ using X509ExtensionPtr =
 void FreeGeneralNames(GENERAL_NAMES* names) { GENERAL_NAMES_free(names); }
 using GeneralNamesPtr =
     std::unique_ptr<GENERAL_NAMES, OpenSslDeleter<GENERAL_NAMES, FreeGeneralNames>>;
+void FreeDistPoints(CRL_DIST_POINTS* points) { CRL_DIST_POINTS_free(points); }
+using DistPointsPtr =
+    std::unique_ptr<CRL_DIST_POINTS, OpenSslDeleter<CRL_DIST_POINTS, FreeDistPoints>>;
+using X509CrlPtr = std::unique_ptr<X509_CRL, OpenSslDeleter<X509_CRL, X509_CRL_free>>;
+using X509RevokedPtr =
+    std::unique_ptr<X509_REVOKED, OpenSslDeleter<X509_REVOKED, X509_REVOKED_free>>;
+using Asn1IntegerPtr =
+    std::unique_ptr<ASN1_INTEGER, OpenSslDeleter<ASN1_INTEGER, ASN1_INTEGER_free>>;
+using Asn1TimePtr = std::unique_ptr<ASN1_TIME, OpenSslDeleter<ASN1_TIME, ASN1_TIME_free>>;
 
 constexpr size_t kMaxNameLength = 255;
 
@@ -129,6 +138,79 @@ absl::Status SetRandomSerial(X509* cert, RandomSource* random) {
   return absl::OkStatus();
 }
 
+// An ASN1_INTEGER serial as big-endian bytes without leading zeros (never empty).
+absl::StatusOr<Bytes> SerialBytes(const ASN1_INTEGER* serial) {
+  BignumPtr bn(serial == nullptr ? nullptr : ASN1_INTEGER_to_BN(serial, nullptr));
+  if (bn == nullptr) {
+    internal::ClearOpenSslErrors();
+    return absl::InvalidArgumentError("malformed serial number");
+  }
+  if (BN_is_negative(bn.get())) return absl::InvalidArgumentError("negative serial number");
+  Bytes out(static_cast<size_t>(BN_num_bytes(bn.get())), '\0');
+  BN_bn2bin(bn.get(), reinterpret_cast<unsigned char*>(out.data()));
+  if (out.empty()) out.assign(1, '\0');
+  return out;
+}
+
+absl::StatusOr<Asn1IntegerPtr> SerialInteger(absl::string_view serial) {
+  if (serial.empty() || serial.size() > 20) {  // RFC 5280 4.1.2.2: at most 20 octets
+    return absl::InvalidArgumentError("a serial number must be 1 to 20 bytes");
+  }
+  BignumPtr bn(BN_bin2bn(internal::Uchar(serial), static_cast<int>(serial.size()), nullptr));
+  Asn1IntegerPtr integer(bn == nullptr ? nullptr : BN_to_ASN1_INTEGER(bn.get(), nullptr));
+  if (integer == nullptr) return OpenSslError("encoding a serial number");
+  return integer;
+}
+
+// The CRL distribution point extension with the one URI `url`.
+absl::Status AddCrlDistributionPoint(X509* cert, absl::string_view url) {
+  RETURN_IF_ERROR(CheckCrlUrl(url));
+  DistPointsPtr points(sk_DIST_POINT_new_null());
+  if (points == nullptr) return OpenSslError("sk_DIST_POINT_new_null");
+  DIST_POINT* point = DIST_POINT_new();
+  if (point == nullptr || sk_DIST_POINT_push(points.get(), point) == 0) {
+    DIST_POINT_free(point);
+    return OpenSslError("building the CRL distribution point");
+  }
+  point->distpoint = DIST_POINT_NAME_new();
+  if (point->distpoint == nullptr) return OpenSslError("DIST_POINT_NAME_new");
+  point->distpoint->type = 0;  // fullName
+  point->distpoint->name.fullname = sk_GENERAL_NAME_new_null();
+  if (point->distpoint->name.fullname == nullptr) return OpenSslError("sk_GENERAL_NAME_new_null");
+  RETURN_IF_ERROR(AddGeneralName(point->distpoint->name.fullname, GEN_URI, url));
+  if (X509_add1_ext_i2d(cert, NID_crl_distribution_points, points.get(), 0, X509V3_ADD_DEFAULT) !=
+      1) {
+    return OpenSslError("adding the CRL distribution point");
+  }
+  return absl::OkStatus();
+}
+
+// The URIs of a certificate's CRL distribution points.
+absl::StatusOr<std::vector<std::string>> CrlUrls(X509* x509) {
+  int critical = 0;
+  DistPointsPtr points(static_cast<CRL_DIST_POINTS*>(
+      X509_get_ext_d2i(x509, NID_crl_distribution_points, &critical, nullptr)));
+  if (points == nullptr && critical != -1) {
+    internal::ClearOpenSslErrors();
+    return absl::InvalidArgumentError(
+        "certificate has a malformed or repeated CRL distribution points extension");
+  }
+  std::vector<std::string> urls;
+  for (int i = 0; points != nullptr && i < sk_DIST_POINT_num(points.get()); ++i) {
+    const DIST_POINT* point = sk_DIST_POINT_value(points.get(), i);
+    if (point->distpoint == nullptr || point->distpoint->type != 0) continue;
+    const GENERAL_NAMES* names = point->distpoint->name.fullname;
+    for (int k = 0; k < sk_GENERAL_NAME_num(names); ++k) {
+      const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, k);
+      if (name->type != GEN_URI) continue;
+      const ASN1_IA5STRING* uri = name->d.uniformResourceIdentifier;
+      urls.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                        static_cast<size_t>(ASN1_STRING_length(uri)));
+    }
+  }
+  return urls;
+}
+
 absl::StatusOr<X509NamePtr> MakeName(absl::string_view common_name) {
   if (common_name.empty() || common_name.size() > 64) {
     return absl::InvalidArgumentError("a certificate's common name must be 1 to 64 bytes");
@@ -198,6 +280,13 @@ absl::StatusOr<Bytes> SpkiDer(EVP_PKEY* key) {
   Bytes out(reinterpret_cast<const char*>(der), static_cast<size_t>(length));
   OPENSSL_free(der);
   return out;
+}
+
+std::string PemEncode(absl::string_view label, absl::string_view der) {
+  std::string out = absl::StrCat("-----BEGIN ", label, "-----\n");
+  const std::string base64 = Base64Encode(der);
+  for (size_t i = 0; i < base64.size(); i += 64) absl::StrAppend(&out, base64.substr(i, 64), "\n");
+  return absl::StrCat(out, "-----END ", label, "-----\n");
 }
 
 std::string ShortName(const Certificate& cert) {
@@ -308,6 +397,9 @@ absl::StatusOr<Certificate> Certificate::FromX509(X509* owned) {
     (name->type == GEN_URI ? cert.uri_names_ : cert.dns_names_).push_back(std::move(text));
   }
 
+  ASSIGN_OR_RETURN(cert.crl_urls_, CrlUrls(x509.get()));
+  ASSIGN_OR_RETURN(cert.serial_, SerialBytes(X509_get0_serialNumber(x509.get())));
+
   const X509_NAME* subject = X509_get_subject_name(x509.get());
   const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
   if (index >= 0) {
@@ -374,12 +466,7 @@ absl::StatusOr<Certificate> Certificate::FromPem(absl::string_view pem) {
   return std::move(certs.front());
 }
 
-std::string Certificate::Pem() const {
-  std::string out = "-----BEGIN CERTIFICATE-----\n";
-  const std::string base64 = Base64Encode(der_);
-  for (size_t i = 0; i < base64.size(); i += 64) absl::StrAppend(&out, base64.substr(i, 64), "\n");
-  return out + "-----END CERTIFICATE-----\n";
-}
+std::string Certificate::Pem() const { return PemEncode("CERTIFICATE", der_); }
 
 bool Certificate::is_ca() const { return (X509_get_extension_flags(x509_.get()) & EXFLAG_CA) != 0; }
 
@@ -479,12 +566,126 @@ absl::StatusOr<Certificate> CertificateAuthority::Issue(const CertificateProfile
       1) {
     return OpenSslError("adding the SubjectAltName");
   }
+  if (!profile.crl_url.empty())
+    RETURN_IF_ERROR(AddCrlDistributionPoint(cert.get(), profile.crl_url));
   RETURN_IF_ERROR(SignCertificate(cert.get(), key_.get()));
   return Certificate::FromX509(cert.release());
 }
 
+absl::Status CheckCrlUrl(absl::string_view url) {
+  constexpr absl::string_view kScheme = "http://";
+  if (!absl::StartsWith(url, kScheme) || url.size() == kScheme.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the CRL URL \"", absl::CEscape(url.substr(0, 80)),
+        "\" must start with http:// and name a host (CRLs are signed, so plain HTTP is the "
+        "norm: RFC 5280 4.2.1.13)"));
+  }
+  return CheckSanName("CRL URL", url);
+}
+
+absl::StatusOr<CertificateRevocationList> CertificateAuthority::IssueCrl(
+    const std::vector<RevokedCertificate>& revoked, uint64_t number, absl::Time this_update,
+    absl::Time next_update) const {
+  if (this_update >= next_update) {
+    return absl::InvalidArgumentError(absl::StrCat("a CRL's next update (", FormatUtc(next_update),
+                                                   ") must come after its this update (",
+                                                   FormatUtc(this_update), ")"));
+  }
+  X509CrlPtr crl(X509_CRL_new());
+  Asn1TimePtr last(ASN1_TIME_new());
+  Asn1TimePtr next(ASN1_TIME_new());
+  if (crl == nullptr || last == nullptr || next == nullptr ||
+      X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(root_.get())) != 1) {
+    return OpenSslError("X509_CRL_new");
+  }
+  RETURN_IF_ERROR(SetAsn1Time(last.get(), this_update));
+  RETURN_IF_ERROR(SetAsn1Time(next.get(), next_update));
+  if (X509_CRL_set1_lastUpdate(crl.get(), last.get()) != 1 ||
+      X509_CRL_set1_nextUpdate(crl.get(), next.get()) != 1) {
+    return OpenSslError("setting the CRL's update times");
+  }
+  for (const RevokedCertificate& entry : revoked) {
+    ASSIGN_OR_RETURN(Asn1IntegerPtr serial, SerialInteger(entry.serial));
+    Asn1TimePtr when(ASN1_TIME_new());
+    X509RevokedPtr item(X509_REVOKED_new());
+    if (when == nullptr || item == nullptr) return OpenSslError("X509_REVOKED_new");
+    RETURN_IF_ERROR(SetAsn1Time(when.get(), entry.revoked_at));
+    if (X509_REVOKED_set_serialNumber(item.get(), serial.get()) != 1 ||
+        X509_REVOKED_set_revocationDate(item.get(), when.get()) != 1 ||
+        X509_CRL_add0_revoked(crl.get(), item.get()) != 1) {
+      return OpenSslError("adding a CRL entry");
+    }
+    item.release();  // the CRL owns it
+  }
+  Asn1IntegerPtr crl_number(ASN1_INTEGER_new());
+  if (crl_number == nullptr || ASN1_INTEGER_set_uint64(crl_number.get(), number) != 1 ||
+      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, crl_number.get(), 0, 0) != 1) {
+    return OpenSslError("adding the CRL number");
+  }
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, root_.get(), nullptr, nullptr, crl.get(), 0);
+  X509ExtensionPtr aki(
+      X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"));
+  if (aki == nullptr || X509_CRL_add_ext(crl.get(), aki.get(), -1) != 1) {
+    return OpenSslError("adding the CRL's authority key identifier");
+  }
+  if (X509_CRL_sort(crl.get()) != 1 || X509_CRL_sign(crl.get(), key_.get(), EVP_sha256()) <= 0) {
+    return OpenSslError("signing the CRL");
+  }
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_CRL(crl.get(), &der);
+  if (length <= 0) return OpenSslError("i2d_X509_CRL");
+  const Bytes bytes(reinterpret_cast<const char*>(der), static_cast<size_t>(length));
+  OPENSSL_free(der);
+  return CertificateRevocationList::FromDer(bytes);
+}
+
+absl::StatusOr<CertificateRevocationList> CertificateRevocationList::FromDer(
+    absl::string_view der) {
+  if (der.empty() || der.size() > kMaxCrlInputSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CRL DER must be 1 to ", kMaxCrlInputSize, " bytes, not ", der.size()));
+  }
+  const unsigned char* p = internal::Uchar(der);
+  X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));  // NOLINT
+  if (crl == nullptr) {
+    internal::ClearOpenSslErrors();
+    return absl::InvalidArgumentError("not a DER X.509 CRL");
+  }
+  if (p != internal::Uchar(der) + der.size()) {
+    return absl::InvalidArgumentError("trailing bytes after the DER CRL");
+  }
+  CertificateRevocationList out;
+  out.der_ = Bytes(der);
+  ASSIGN_OR_RETURN(out.this_update_, FromAsn1Time(X509_CRL_get0_lastUpdate(crl.get())));
+  if (X509_CRL_get0_nextUpdate(crl.get()) == nullptr) {
+    return absl::InvalidArgumentError("the CRL has no next update time");
+  }
+  ASSIGN_OR_RETURN(out.next_update_, FromAsn1Time(X509_CRL_get0_nextUpdate(crl.get())));
+  int critical = 0;
+  Asn1IntegerPtr number(static_cast<ASN1_INTEGER*>(
+      X509_CRL_get_ext_d2i(crl.get(), NID_crl_number, &critical, nullptr)));
+  if (number == nullptr || ASN1_INTEGER_get_uint64(&out.number_, number.get()) != 1) {
+    internal::ClearOpenSslErrors();
+    return absl::InvalidArgumentError("the CRL has no (or a malformed) CRL number");
+  }
+  STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
+  for (int i = 0; revoked != nullptr && i < sk_X509_REVOKED_num(revoked); ++i) {
+    const X509_REVOKED* item = sk_X509_REVOKED_value(revoked, i);
+    RevokedCertificate entry;
+    ASSIGN_OR_RETURN(entry.serial, SerialBytes(X509_REVOKED_get0_serialNumber(item)));
+    ASSIGN_OR_RETURN(entry.revoked_at, FromAsn1Time(X509_REVOKED_get0_revocationDate(item)));
+    out.revoked_.push_back(std::move(entry));
+  }
+  out.crl_ = std::shared_ptr<X509_CRL>(crl.release(), X509_CRL_free);
+  return out;
+}
+
+std::string CertificateRevocationList::Pem() const { return PemEncode("X509 CRL", der_); }
+
 absl::Status VerifyCertificate(const Certificate& leaf, const Certificate& root, absl::Time at,
-                               CertificatePurpose purpose) {
+                               CertificatePurpose purpose, const CertificateRevocationList* crl) {
   const std::string who = ShortName(leaf);
   auto refuse = [&who](absl::string_view why) {
     return absl::UnauthenticatedError(absl::StrCat("certificate of ", who, " refused: ", why));
@@ -499,6 +700,12 @@ absl::Status VerifyCertificate(const Certificate& leaf, const Certificate& root,
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   X509_VERIFY_PARAM_set_time(param, absl::ToTimeT(at));
   X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
+  if (crl != nullptr) {
+    if (X509_STORE_add_crl(store.get(), crl->get()) != 1) {
+      return OpenSslError("adding the CRL to the verification");
+    }
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
+  }
   const int openssl_purpose = purpose == CertificatePurpose::kTlsClient   ? X509_PURPOSE_SSL_CLIENT
                               : purpose == CertificatePurpose::kTlsServer ? X509_PURPOSE_SSL_SERVER
                                                                           : X509_PURPOSE_ANY;

@@ -5,14 +5,18 @@
 //   root CA            ECDSA P-256, self-signed, CA:TRUE pathlen:0, keyCertSign + cRLSign
 //   participant TLS    ECDSA P-256, URI SAN "urn:enlace:<id>", digitalSignature, EKU by role
 //   directory signer   Ed25519, URI SAN "urn:enlace:directory-signer", digitalSignature, no EKU
-// All are signed with ECDSA-SHA256 by the root. Key generation uses OpenSSL's DRBG; the serial
-// numbers (128 bits) come from the injected RandomSource.
+//   CRL                X.509 v2 CRL with a CRL number, listing revoked serials (for TLS tools
+//                      outside enlace; inside, the signed directory decides: identity/directory.h)
+// All are signed with ECDSA-SHA256 by the root; leaf certificates carry a CRL distribution point
+// when the network has one. Key generation uses OpenSSL's DRBG; the serial numbers (128 bits)
+// come from the injected RandomSource.
 #ifndef ENLACE_IDENTITY_X509_H_
 #define ENLACE_IDENTITY_X509_H_
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,6 +82,10 @@ class Certificate {
   absl::Time not_after() const { return not_after_; }
   const std::vector<std::string>& uri_names() const { return uri_names_; }
   const std::vector<std::string>& dns_names() const { return dns_names_; }
+  // The URIs of its CRL distribution points (empty if it has none).
+  const std::vector<std::string>& crl_urls() const { return crl_urls_; }
+  // The serial number: big-endian, no leading zero bytes.
+  const Bytes& serial() const { return serial_; }
   // The subject's common name, for messages; empty if none.
   const std::string& common_name() const { return common_name_; }
   bool is_ca() const;
@@ -98,6 +106,8 @@ class Certificate {
   absl::Time not_after_;
   std::vector<std::string> uri_names_;
   std::vector<std::string> dns_names_;
+  std::vector<std::string> crl_urls_;
+  Bytes serial_;
   std::string common_name_;
 };
 
@@ -113,7 +123,48 @@ struct CertificateProfile {
   absl::Time not_after;
   bool client_auth = false;  // extendedKeyUsage id-kp-clientAuth
   bool server_auth = false;  // extendedKeyUsage id-kp-serverAuth
+  // An http:// URI where the network's CRL is served, written as the certificate's CRL
+  // distribution point; empty: none (the CRL, if any, reaches its users by other means).
+  std::string crl_url;
 };
+
+// Checks a CRL distribution point URI: "http://" then printable ASCII without spaces, at most
+// 255 bytes in all.
+absl::Status CheckCrlUrl(absl::string_view url);
+
+// A certificate a CRL lists.
+struct RevokedCertificate {
+  Bytes serial;  // as Certificate::serial()
+  absl::Time revoked_at;
+};
+
+// A parsed X.509 v2 CRL. Copyable (copies share the immutable OpenSSL object).
+class CertificateRevocationList {
+ public:
+  // Refuses trailing data, more than kMaxCrlInputSize bytes, a CRL without a nextUpdate time or
+  // CRL number.
+  static absl::StatusOr<CertificateRevocationList> FromDer(absl::string_view der);
+
+  const Bytes& der() const { return der_; }
+  std::string Pem() const;
+  uint64_t number() const { return number_; }
+  absl::Time this_update() const { return this_update_; }
+  absl::Time next_update() const { return next_update_; }
+  const std::vector<RevokedCertificate>& revoked() const { return revoked_; }
+  X509_CRL* get() const { return crl_.get(); }
+
+ private:
+  CertificateRevocationList() = default;
+  std::shared_ptr<X509_CRL> crl_;
+  Bytes der_;
+  uint64_t number_ = 0;
+  absl::Time this_update_;
+  absl::Time next_update_;
+  std::vector<RevokedCertificate> revoked_;
+};
+
+// Largest CRL accepted (each entry takes ~40 bytes: room for tens of thousands).
+inline constexpr size_t kMaxCrlInputSize = 4 << 20;
 
 // What a certificate is checked for.
 enum class CertificatePurpose {
@@ -141,6 +192,12 @@ class CertificateAuthority {
   absl::StatusOr<Certificate> Issue(const CertificateProfile& profile,
                                     absl::string_view subject_spki_der, RandomSource* random) const;
 
+  // A CRL signed by the root listing `revoked`, with CRL number `number` (which must grow from
+  // one CRL to the next), valid over [this_update, next_update).
+  absl::StatusOr<CertificateRevocationList> IssueCrl(const std::vector<RevokedCertificate>& revoked,
+                                                     uint64_t number, absl::Time this_update,
+                                                     absl::Time next_update) const;
+
  private:
   CertificateAuthority(Certificate root, EcdsaP256PrivateKey key)
       : root_(std::move(root)), key_(std::move(key)) {}
@@ -149,11 +206,14 @@ class CertificateAuthority {
 };
 
 // Verifies `leaf` (optionally with intermediates, which this network does not issue) against
-// `root` as the only trust anchor, at time `at`, for `purpose`. The error (UNAUTHENTICATED)
-// names the certificate and OpenSSL's reason ("certificate has expired", "unable to get local
-// issuer certificate", "unsuitable certificate purpose", ...).
+// `root` as the only trust anchor, at time `at`, for `purpose`; with a `crl`, also as
+// `openssl verify -crl_check` does: the CRL must be signed by the root and current at `at`, and
+// must not list `leaf`. The error (UNAUTHENTICATED) names the certificate and OpenSSL's reason
+// ("certificate has expired", "unable to get local issuer certificate", "unsuitable certificate
+// purpose", "certificate revoked", "CRL has expired", ...).
 absl::Status VerifyCertificate(const Certificate& leaf, const Certificate& root, absl::Time at,
-                               CertificatePurpose purpose);
+                               CertificatePurpose purpose,
+                               const CertificateRevocationList* crl = nullptr);
 
 // The URI SAN of the directory signer's certificate.
 inline constexpr absl::string_view kDirectorySignerUri = "urn:enlace:directory-signer";

@@ -18,6 +18,7 @@ namespace {
 
 using ::enlace::testing::IsOkAndHolds;
 using ::enlace::testing::StatusIs;
+using ::testing::_;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Property;
@@ -210,6 +211,87 @@ TEST_F(X509Test, ParsersRefuseGarbage) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("larger than")));
   EXPECT_THAT(EcdsaP256PrivateKey::FromPkcs8Pem(SecretBytes(absl::string_view("nope"))),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("PKCS#8")));
+}
+
+TEST_F(X509Test, CrlDistributionPointIsWrittenOnlyWhenConfigured) {
+  ASSERT_OK_AND_ASSIGN(Certificate plain, IssueFor(*ca_, NodeProfile()));
+  EXPECT_TRUE(plain.crl_urls().empty());
+  CertificateProfile profile = NodeProfile();
+  profile.crl_url = "http://pki.example.org/crm.crl";
+  ASSERT_OK_AND_ASSIGN(Certificate cert, IssueFor(*ca_, profile));
+  EXPECT_THAT(cert.crl_urls(), ElementsAre("http://pki.example.org/crm.crl"));
+  // Parsed back from its DER, as other software sees it.
+  ASSERT_OK_AND_ASSIGN(Certificate parsed, Certificate::FromDer(cert.der()));
+  EXPECT_THAT(parsed.crl_urls(), ElementsAre("http://pki.example.org/crm.crl"));
+  EXPECT_OK(VerifyCertificate(cert, ca_->root(), start_ + absl::Hours(1),
+                              CertificatePurpose::kTlsClient));
+  for (const char* bad : {"https://pki.example.org/crl", "ftp://x/crl", "http://", "http://a b",
+                          "pki.example.org/crl"}) {
+    profile.crl_url = bad;
+    EXPECT_THAT(IssueFor(*ca_, profile), StatusIs(absl::StatusCode::kInvalidArgument, _)) << bad;
+  }
+}
+
+TEST_F(X509Test, CrlListsRevokedSerialsAndVerifiesUnderTheRoot) {
+  ASSERT_OK_AND_ASSIGN(Certificate revoked, IssueFor(*ca_, NodeProfile()));
+  ASSERT_OK_AND_ASSIGN(Certificate kept, IssueFor(*ca_, NodeProfile()));
+  ASSERT_EQ(revoked.serial().size(), 16u);
+  ASSERT_NE(revoked.serial(), kept.serial());
+  const absl::Time revoked_at = start_ + absl::Hours(2);
+  const absl::Time issued = start_ + absl::Hours(3);
+  ASSERT_OK_AND_ASSIGN(
+      CertificateRevocationList crl,
+      ca_->IssueCrl({{revoked.serial(), revoked_at}}, 7, issued, issued + absl::Hours(24 * 7)));
+  EXPECT_EQ(crl.number(), 7u);
+  EXPECT_EQ(crl.this_update(), issued);
+  EXPECT_EQ(crl.next_update(), issued + absl::Hours(24 * 7));
+  ASSERT_EQ(crl.revoked().size(), 1u);
+  EXPECT_EQ(crl.revoked()[0].serial, revoked.serial());
+  EXPECT_EQ(crl.revoked()[0].revoked_at, revoked_at);
+  ASSERT_OK_AND_ASSIGN(CertificateRevocationList parsed,
+                       CertificateRevocationList::FromDer(crl.der()));
+  EXPECT_EQ(parsed.der(), crl.der());
+  EXPECT_THAT(crl.Pem(), HasSubstr("-----BEGIN X509 CRL-----\n"));
+
+  // As `openssl verify -crl_check`: the CRL is checked under the root, then consulted.
+  const absl::Time at = issued + absl::Hours(1);
+  EXPECT_OK(VerifyCertificate(kept, ca_->root(), at, CertificatePurpose::kTlsClient, &crl));
+  EXPECT_THAT(VerifyCertificate(revoked, ca_->root(), at, CertificatePurpose::kTlsClient, &crl),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("certificate revoked")));
+  // Control: without the CRL the same certificate passes.
+  EXPECT_OK(VerifyCertificate(revoked, ca_->root(), at, CertificatePurpose::kTlsClient));
+  // An out-of-date CRL is refused rather than trusted.
+  EXPECT_THAT(VerifyCertificate(kept, ca_->root(), issued + absl::Hours(24 * 8),
+                                CertificatePurpose::kTlsClient, &crl),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("CRL has expired")));
+}
+
+TEST_F(X509Test, CrlFromAnotherRootOrTamperedIsRefused) {
+  ASSERT_OK_AND_ASSIGN(Certificate cert, IssueFor(*ca_, NodeProfile()));
+  ASSERT_OK_AND_ASSIGN(
+      CertificateAuthority other,
+      CertificateAuthority::Create("Test", start_, start_ + absl::Hours(24 * 365), &random_));
+  const absl::Time at = start_ + absl::Hours(2);
+  ASSERT_OK_AND_ASSIGN(CertificateRevocationList foreign,
+                       other.IssueCrl({}, 1, start_, start_ + absl::Hours(24)));
+  EXPECT_THAT(VerifyCertificate(cert, ca_->root(), at, CertificatePurpose::kTlsClient, &foreign),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("CRL")));
+  ASSERT_OK_AND_ASSIGN(CertificateRevocationList crl,
+                       ca_->IssueCrl({}, 1, start_, start_ + absl::Hours(24)));
+  EXPECT_OK(VerifyCertificate(cert, ca_->root(), at, CertificatePurpose::kTlsClient, &crl));
+  Bytes tampered = crl.der();
+  tampered[tampered.size() - 5] ^= 1;  // inside the signature
+  ASSERT_OK_AND_ASSIGN(CertificateRevocationList bad, CertificateRevocationList::FromDer(tampered));
+  EXPECT_THAT(VerifyCertificate(cert, ca_->root(), at, CertificatePurpose::kTlsClient, &bad),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("CRL signature failure")));
+  EXPECT_THAT(ca_->IssueCrl({}, 2, start_, start_),
+              StatusIs(absl::StatusCode::kInvalidArgument, _));
+  EXPECT_THAT(ca_->IssueCrl({{Bytes(21, '\x01'), start_}}, 2, start_, start_ + absl::Hours(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, _));
+  EXPECT_THAT(CertificateRevocationList::FromDer("not a crl"),
+              StatusIs(absl::StatusCode::kInvalidArgument, _));
+  EXPECT_THAT(CertificateRevocationList::FromDer(crl.der() + "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trailing")));
 }
 
 }  // namespace
