@@ -34,6 +34,9 @@ struct Flags {
   std::string countries;
   int root_validity_days = 3650;
   int signer_validity_days = 730;
+  std::string crl_url;
+  // crl issue
+  int crl_validity_days = 30;
   // enrol, rotate, revoke, suspend, resume
   std::string participant;
   std::string target;
@@ -100,6 +103,7 @@ absl::StatusOr<Output> InitNetwork(const Flags& flags) {
   }
   options.root_validity = Days(flags.root_validity_days);
   options.signer_validity = Days(flags.signer_validity_days);
+  options.crl_url = flags.crl_url;
   ASSIGN_OR_RETURN(SecretBytes passphrase, WorkspacePassphrase(flags, /*confirm=*/true));
   ASSIGN_OR_RETURN(std::unique_ptr<Workspace> ws,
                    Workspace::Init(flags.workspace, options, passphrase, Env()));
@@ -107,11 +111,13 @@ absl::StatusOr<Output> InitNetwork(const Flags& flags) {
   out.json = {{"workspace", ws->path()},
               {"network_name", options.network_name},
               {"root_certificate", ws->RootCertificatePath()},
-              {"countries", options.rules.countries}};
-  out.text =
-      absl::StrCat("Created the ", options.network_name, " network in ", ws->path(),
-                   "\n  root certificate: ", ws->RootCertificatePath(),
-                   "\nKeep the workspace and its passphrase offline; next: enrol the hub.\n");
+              {"countries", options.rules.countries},
+              {"crl_url", options.crl_url}};
+  out.text = absl::StrCat(
+      "Created the ", options.network_name, " network in ", ws->path(),
+      "\n  root certificate: ", ws->RootCertificatePath(),
+      "\n  CRL distribution point: ", options.crl_url.empty() ? "none" : options.crl_url,
+      "\nKeep the workspace and its passphrase offline; next: enrol the hub.\n");
   return out;
 }
 
@@ -164,7 +170,8 @@ absl::StatusOr<Output> Revoke(Workspace& ws, const Flags& flags) {
   Output out;
   out.json = {{"kind", kind}, {"target", target}, {"revoked_at", when}, {"reason", r.reason()}};
   out.text = absl::StrCat("Revoked ", kind, " ", target, " from ", when,
-                          "\nRun `enlace-admin directory publish` to publish the revocation.\n");
+                          "\nRun `enlace-admin directory publish` to publish the revocation (and "
+                          "`enlace-admin crl issue` for a new CRL).\n");
   return out;
 }
 
@@ -191,6 +198,27 @@ absl::StatusOr<Output> Publish(Workspace& ws, const Flags& flags) {
                           ws.registry().participants_size(), " participants, ",
                           ws.registry().revocations_size(), " revocations)\n  ", result.path,
                           "\n  ", result.current_path, "\n");
+  return out;
+}
+
+absl::StatusOr<Output> IssueCrl(Workspace& ws, const Flags& flags) {
+  ASSIGN_OR_RETURN(SecretBytes passphrase, WorkspacePassphrase(flags, false));
+  ASSIGN_OR_RETURN(CrlResult result, ws.IssueCrl(passphrase, Days(flags.crl_validity_days)));
+  const std::string next = FormatUtc(result.next_update);
+  Output out;
+  out.json = {{"number", result.number},
+              {"revoked_certificates", result.revoked_count},
+              {"next_update", next},
+              {"path", result.path},
+              {"current", result.current_path},
+              {"distribution_point", ws.crl_url()}};
+  out.text = absl::StrCat(
+      "Issued CRL number ", result.number, " (", result.revoked_count,
+      " revoked certificates), valid until ", next, "\n  ", result.path, "\n  ",
+      result.current_path, "\n",
+      ws.crl_url().empty()
+          ? "The network has no CRL distribution point: hand the file to those who check it.\n"
+          : absl::StrCat("Serve it (DER) at ", ws.crl_url(), " before ", next, ".\n"));
   return out;
 }
 
@@ -306,6 +334,9 @@ int RunAdminCli(int argc, char** argv) {
   init->add_option("--signer-validity-days", flags.signer_validity_days,
                    "Directory signer certificate lifetime")
       ->capture_default_str();
+  init->add_option("--crl-url", flags.crl_url,
+                   "http:// URL where the network's CRL will be served, written into every "
+                   "certificate as its CRL distribution point (default: none)");
 
   auto add_bundle_options = [&flags](CLI::App* cmd) {
     cmd->add_option("--bundle-passphrase-file", flags.bundle_passphrase_file,
@@ -379,6 +410,17 @@ int RunAdminCli(int argc, char** argv) {
   push->add_option("--file", flags.directory_file,
                    "The signed directory (default: <workspace>/directory/current.pb)");
 
+  CLI::App* crl = app.add_subcommand("crl", "The X.509 CRL of revoked TLS certificates");
+  crl->require_subcommand(1);
+  CLI::App* crl_issue = crl->add_subcommand(
+      "issue",
+      "Sign a CRL (root key) listing every revoked TLS certificate, as crl/current.crl (DER); "
+      "for TLS tools outside enlace (the hub checks the directory on every call)");
+  crl_issue
+      ->add_option("--validity-days", flags.crl_validity_days,
+                   "Days until the CRL's next update (issue a new one before)")
+      ->capture_default_str();
+
   CLI::App* list = app.add_subcommand("list", "Show the participants and revocations");
 
   CLI::App* backup = app.add_subcommand(
@@ -414,6 +456,8 @@ int RunAdminCli(int argc, char** argv) {
       output = SetSuspended(**ws, flags, suspend->parsed());
     } else if (publish->parsed()) {
       output = Publish(**ws, flags);
+    } else if (crl_issue->parsed()) {
+      output = IssueCrl(**ws, flags);
     } else if (list->parsed()) {
       output = List(**ws);
     }

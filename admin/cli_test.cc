@@ -139,7 +139,7 @@ class AdminCliTest : public ::testing::Test {
 };
 
 TEST_F(AdminCliTest, BuildsAWorkingNetworkWithCommandsAlone) {
-  AdminOk("init-network --name Test");
+  AdminOk("init-network --name Test --crl-url http://pki.test.example/test.crl");
   AdminOk("enrol hub --dns-name hub.test.example " + BundleOptions());
   AdminOk("enrol node/MX " + BundleOptions());
   AdminOk("enrol node/GT " + BundleOptions());
@@ -167,6 +167,22 @@ TEST_F(AdminCliTest, BuildsAWorkingNetworkWithCommandsAlone) {
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("suspended")));
   EXPECT_THAT(CallHubAs("node-MX"),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("revoked")));
+  // ... and to TLS tools outside enlace through the CRL that certificates point to.
+  const CommandResult crl = Admin("crl issue --json");
+  ASSERT_EQ(crl.exit_code, 0) << crl.output;
+  const nlohmann::json issued = nlohmann::json::parse(crl.output);
+  EXPECT_EQ(issued["number"], 1);
+  EXPECT_EQ(issued["revoked_certificates"], 1);
+  EXPECT_EQ(issued["distribution_point"], "http://pki.test.example/test.crl");
+  ASSERT_OK_AND_ASSIGN(std::string der, ReadFile(issued["current"].get<std::string>(), 1 << 20));
+  ASSERT_OK_AND_ASSIGN(CertificateRevocationList revocations,
+                       CertificateRevocationList::FromDer(der));
+  ASSERT_OK_AND_ASSIGN(std::string mx_pem,
+                       ReadFile(Workspace() + "/bundles/node-MX/tls.pem", 1 << 16));
+  ASSERT_OK_AND_ASSIGN(Certificate mx, Certificate::FromPem(mx_pem));
+  EXPECT_THAT(mx.crl_urls(), ::testing::ElementsAre("http://pki.test.example/test.crl"));
+  ASSERT_EQ(revocations.revoked().size(), 1u);
+  EXPECT_EQ(revocations.revoked()[0].serial, mx.serial());
   AdminOk("resume node/GT");
 
   // Rotation: a new certificate and keys; the new bundle works at once.
@@ -180,8 +196,8 @@ TEST_F(AdminCliTest, BuildsAWorkingNetworkWithCommandsAlone) {
 TEST_F(AdminCliTest, ErrorsAreClearAndHelpIsComplete) {
   const CommandResult help = Admin("--help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* command :
-       {"init-network", "enrol", "rotate", "revoke", "suspend", "resume", "directory", "list"}) {
+  for (const char* command : {"init-network", "enrol", "rotate", "revoke", "suspend", "resume",
+                              "directory", "crl", "list"}) {
     EXPECT_THAT(help.output, HasSubstr(command));
   }
   const CommandResult enrol_help = Admin("enrol --help");

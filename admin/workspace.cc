@@ -40,6 +40,8 @@ constexpr char kRootKey[] = "ca/root-key.pem";
 constexpr char kSignerCert[] = "ca/directory-signer.pem";
 constexpr char kSignerKey[] = "ca/directory-signer-key.pem";
 constexpr char kBundleManifest[] = "bundle.json";
+constexpr char kCrlState[] = "ca/crl.json";
+constexpr size_t kMaxCrlStateSize = 64 * 1024;
 
 std::string Join(absl::string_view dir, absl::string_view name) {
   return absl::StrCat(dir, "/", name);
@@ -207,8 +209,12 @@ absl::Status WriteManifest(const std::string& bundle, const std::string& network
 class BundleWriter {
  public:
   BundleWriter(std::string dir, const SecretBytes& passphrase, RandomSource* random,
-               const KeyFileOptions& key_files)
-      : dir_(std::move(dir)), passphrase_(passphrase), random_(random), key_files_(key_files) {}
+               const KeyFileOptions& key_files, const std::string& crl_url)
+      : dir_(std::move(dir)),
+        passphrase_(passphrase),
+        random_(random),
+        key_files_(key_files),
+        crl_url_(crl_url) {}
 
   // A new TLS key and certificate as tls.pem / tls-key.pem (an existing pair is kept as
   // tls-<sha256 prefix>.pem / -key.pem).
@@ -218,6 +224,7 @@ class BundleWriter {
     const auto [not_before, not_after] = NewInterval(now, validity, ca.root());
     ASSIGN_OR_RETURN(CertificateProfile profile,
                      TlsCertificateProfile(id, not_before, not_after, std::move(dns_names)));
+    profile.crl_url = crl_url_;
     ASSIGN_OR_RETURN(EcdsaP256PrivateKey key, EcdsaP256PrivateKey::Generate());
     ASSIGN_OR_RETURN(Bytes spki, key.PublicSpkiDer());
     ASSIGN_OR_RETURN(Certificate cert, ca.Issue(profile, spki, random_));
@@ -263,6 +270,7 @@ class BundleWriter {
   const SecretBytes& passphrase_;
   RandomSource* const random_;
   const KeyFileOptions& key_files_;
+  const std::string& crl_url_;
 };
 
 void AddCertificateEntry(const Certificate& cert, v1::DirectoryParticipant* p) {
@@ -323,16 +331,19 @@ absl::StatusOr<std::unique_ptr<Workspace>> Workspace::Init(absl::string_view dir
   RETURN_IF_ERROR(CheckPassphrase("workspace passphrase", passphrase));
   RETURN_IF_ERROR(CheckValidity("the root's validity", options.root_validity));
   RETURN_IF_ERROR(CheckValidity("the directory signer's validity", options.signer_validity));
+  if (!options.crl_url.empty()) RETURN_IF_ERROR(CheckCrlUrl(options.crl_url));
   std::error_code error;
   if (fs::exists(dir, error) && !fs::is_empty(dir, error)) {
     return absl::AlreadyExistsError(absl::StrCat(
         dir, " is not empty: init-network creates a new workspace in an empty directory"));
   }
-  for (const char* sub : {"", "/ca", "/issued", "/bundles", "/directory"}) {
+  for (const char* sub : {"", "/ca", "/issued", "/bundles", "/directory", "/crl"}) {
     RETURN_IF_ERROR(MakeDirectories(absl::StrCat(dir, sub), 0700));
   }
   ASSIGN_OR_RETURN(int lock_fd, LockWorkspace(dir));
   std::unique_ptr<Workspace> ws(new Workspace(dir, env, key_files, lock_fd));
+  ws->crl_url_ = options.crl_url;
+  RETURN_IF_ERROR(ws->SaveCrlState());
 
   const absl::Time now = ws->Now();
   ASSIGN_OR_RETURN(CertificateAuthority ca,
@@ -344,8 +355,10 @@ absl::StatusOr<std::unique_ptr<Workspace>> Workspace::Init(absl::string_view dir
 
   ASSIGN_OR_RETURN(Ed25519PrivateKey signer, Ed25519PrivateKey::Generate(env.random));
   const auto [not_before, not_after] = NewInterval(now, options.signer_validity, ca.root());
-  ASSIGN_OR_RETURN(Certificate signer_cert, ca.Issue(DirectorySignerProfile(not_before, not_after),
-                                                     signer.public_key().SpkiDer(), env.random));
+  CertificateProfile signer_profile = DirectorySignerProfile(not_before, not_after);
+  signer_profile.crl_url = options.crl_url;
+  ASSIGN_OR_RETURN(Certificate signer_cert,
+                   ca.Issue(signer_profile, signer.public_key().SpkiDer(), env.random));
   RETURN_IF_ERROR(WriteFileAtomically(Join(dir, kSignerCert), signer_cert.Pem()));
   RETURN_IF_ERROR(WriteEncryptedPrivateKeyFile(Join(dir, kSignerKey), signer, passphrase,
                                                env.random, key_files));
@@ -370,6 +383,7 @@ absl::StatusOr<std::unique_ptr<Workspace>> Workspace::Open(absl::string_view dir
   ASSIGN_OR_RETURN(int lock_fd, LockWorkspace(dir));
   std::unique_ptr<Workspace> ws(new Workspace(dir, env, key_files, lock_fd));
   RETURN_IF_ERROR(ws->LoadRegistry());
+  RETURN_IF_ERROR(ws->LoadCrlState());
   return ws;
 }
 
@@ -398,6 +412,37 @@ absl::Status Workspace::SaveRegistry() {
     return absl::InternalError(absl::StrCat("cannot write the registry: ", status.ToString()));
   }
   return WriteFileAtomically(Join(dir_, kRegistryFile), text, 0600);
+}
+
+// ca/crl.json: {"distribution_point": "http://..." or "", "last_number": N}. Workspaces made
+// before CRLs existed have none: no distribution point, no CRL issued yet.
+absl::Status Workspace::LoadCrlState() {
+  const std::string path = Join(dir_, kCrlState);
+  std::error_code error;
+  if (!fs::exists(path, error)) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path, kMaxCrlStateSize));
+  const nlohmann::json state = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  const bool ok = state.is_object() && state.contains("distribution_point") &&
+                  state["distribution_point"].is_string() && state.contains("last_number") &&
+                  state["last_number"].is_number_unsigned();
+  if (!ok) {
+    return absl::DataLossError(absl::StrCat(
+        path, " is damaged: expected {\"distribution_point\": string, \"last_number\": n}"));
+  }
+  crl_url_ = state["distribution_point"].get<std::string>();
+  last_crl_number_ = state["last_number"].get<uint64_t>();
+  if (!crl_url_.empty()) {
+    if (absl::Status s = CheckCrlUrl(crl_url_); !s.ok()) {
+      return absl::DataLossError(absl::StrCat(path, ": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Workspace::SaveCrlState() const {
+  const nlohmann::json state = {{"distribution_point", crl_url_},
+                                {"last_number", last_crl_number_}};
+  return WriteFileAtomically(Join(dir_, kCrlState), state.dump(2) + "\n", 0600);
 }
 
 std::string Workspace::RootCertificatePath() const { return Join(dir_, kRootCert); }
@@ -447,7 +492,7 @@ absl::StatusOr<BundleResult> Workspace::Enrol(const ParticipantId& id, const Enr
   fs::remove_all(partial, error);
   RETURN_IF_ERROR(MakeDirectories(partial, 0700));
   const absl::Time now = Now();
-  BundleWriter writer(partial, bundle_passphrase, env_.random, key_files_);
+  BundleWriter writer(partial, bundle_passphrase, env_.random, key_files_, crl_url_);
   RETURN_IF_ERROR(WriteFileAtomically(Join(partial, "root.pem"), ca.root().Pem()));
   ASSIGN_OR_RETURN(Certificate cert,
                    writer.IssueTls(ca, id, options.dns_names, now, options.tls_validity));
@@ -538,7 +583,7 @@ absl::StatusOr<BundleResult> Workspace::Rotate(const ParticipantId& id,
   prune(updated.mutable_tls_certificates(),
         [](const v1::DirectoryCertificate& c) { return c.sha256(); });
 
-  BundleWriter writer(bundle, bundle_passphrase, env_.random, key_files_);
+  BundleWriter writer(bundle, bundle_passphrase, env_.random, key_files_, crl_url_);
   BundleResult result;
   result.tls_certificate_sha256 = current_cert->fingerprint();
   if (options.tls) {
@@ -666,6 +711,69 @@ absl::Status Workspace::Resume(const ParticipantId& id) {
   }
   p->set_status(v1::PARTICIPANT_STATUS_ACTIVE);
   return SaveRegistry();
+}
+
+absl::StatusOr<CrlResult> Workspace::IssueCrl(const SecretBytes& ca_passphrase,
+                                              absl::Duration validity) {
+  RETURN_IF_ERROR(CheckValidity("the CRL's validity", validity));
+  // Certificate fingerprint -> when it was revoked (the earliest, if revoked twice over).
+  std::map<Bytes, absl::Time> revoked;
+  auto add = [&revoked](const Bytes& sha256, int64_t at_ms) {
+    const absl::Time at = absl::FromUnixMillis(at_ms);
+    auto [it, inserted] = revoked.emplace(sha256, at);
+    if (!inserted) it->second = std::min(it->second, at);
+  };
+  // The participant holding each certificate, for its file under issued/.
+  std::map<Bytes, std::string> holder;
+  for (const v1::DirectoryParticipant& p : registry_.participants()) {
+    for (const v1::DirectoryCertificate& c : p.tls_certificates()) holder[c.sha256()] = p.id();
+  }
+  for (const v1::Revocation& r : registry_.revocations()) {
+    if (r.has_certificate_sha256()) add(r.certificate_sha256(), r.revoked_at_ms());
+    if (!r.has_participant_id()) continue;
+    ASSIGN_OR_RETURN(ParticipantId id, ParticipantId::Parse(r.participant_id(), rules_));
+    ASSIGN_OR_RETURN(v1::DirectoryParticipant * p, FindParticipant(id));
+    for (const v1::DirectoryCertificate& c : p->tls_certificates()) {
+      add(c.sha256(), r.revoked_at_ms());
+    }
+  }
+  std::vector<RevokedCertificate> entries;
+  for (const auto& [sha256, at] : revoked) {
+    auto it = holder.find(sha256);
+    if (it == holder.end()) {
+      return absl::DataLossError(absl::StrCat("the registry revokes certificate ",
+                                              HexEncode(sha256), ", which no participant holds"));
+    }
+    ASSIGN_OR_RETURN(ParticipantId id, ParticipantId::Parse(it->second, rules_));
+    const std::string file = Join(
+        dir_, absl::StrCat("issued/", id.FileName(), "-", HexEncode(sha256).substr(0, 16), ".pem"));
+    ASSIGN_OR_RETURN(Certificate cert, ReadCertificate(file));
+    if (cert.fingerprint() != sha256) {
+      return absl::DataLossError(absl::StrCat(file, " is not the certificate ", HexEncode(sha256),
+                                              " the registry names: restore it from a backup"));
+    }
+    entries.push_back({cert.serial(), at});
+  }
+  ASSIGN_OR_RETURN(CertificateAuthority ca, LoadCa(dir_, ca_passphrase));
+  const absl::Time now = Now();
+  CrlResult result;
+  result.next_update = std::min(now + validity, ca.root().not_after());
+  ASSIGN_OR_RETURN(CertificateRevocationList crl,
+                   ca.IssueCrl(entries, last_crl_number_ + 1, now, result.next_update));
+  // What outside tools will do with it, done here first.
+  RETURN_IF_ERROR(VerifyCrl(crl, ca.root(), now));
+
+  // The number is taken before anything is written, as a directory version is (PublishDirectory).
+  ++last_crl_number_;
+  RETURN_IF_ERROR(SaveCrlState());
+  RETURN_IF_ERROR(MakeDirectories(Join(dir_, "crl"), 0700));
+  result.number = crl.number();
+  result.revoked_count = entries.size();
+  result.path = Join(dir_, absl::StrFormat("crl/crl-%06d.der", result.number));
+  result.current_path = Join(dir_, "crl/current.crl");
+  RETURN_IF_ERROR(WriteFileAtomically(result.path, crl.der()));
+  RETURN_IF_ERROR(WriteFileAtomically(result.current_path, crl.der()));
+  return result;
 }
 
 absl::StatusOr<PublishResult> Workspace::PublishDirectory(const SecretBytes& passphrase) {

@@ -8,9 +8,11 @@
 //   ca/root-key.pem                its ECDSA P-256 key, encrypted with the workspace passphrase
 //   ca/directory-signer.pem        the directory signer's certificate (Ed25519, issued by the root)
 //   ca/directory-signer-key.pem    its key, encrypted with the workspace passphrase
+//   ca/crl.json                    the CRL distribution point (if any) and the last CRL number
 //   issued/<participant>-<sha256 prefix>.pem   every TLS certificate issued (a record)
 //   bundles/<participant>/         what is handed to a participant (see Enrol)
 //   directory/directory-<version>.pb, directory/current.pb   signed directories (SignedDirectory)
+//   crl/crl-<number>.der, crl/current.crl   X.509 CRLs (DER) of the revoked TLS certificates
 //
 // A workspace is locked (flock on <dir>/.lock) while a Workspace object is open, so two
 // enlace-admin processes cannot interleave changes. Not thread-safe: one thread at a time.
@@ -51,6 +53,10 @@ struct NetworkOptions {
   ParticipantRules rules;  // the countries allowed in node/<country>
   absl::Duration root_validity = 3650 * kAdminDay;
   absl::Duration signer_validity = 730 * kAdminDay;
+  // Where the network's CRL will be served (http://...): every certificate issued names it as
+  // its CRL distribution point. Empty: no distribution point; the CRL (IssueCrl) is then handed
+  // to those who want it by other means. Fixed for the life of the workspace.
+  std::string crl_url;
 };
 
 struct EnrolOptions {
@@ -78,6 +84,16 @@ struct BundleResult {
   Bytes signing_key_id;          // the new signing key
   Bytes encryption_key_id;       // the new encryption key; empty for roles without one
 };
+
+struct CrlResult {
+  uint64_t number = 0;       // the CRL number
+  size_t revoked_count = 0;  // certificates listed
+  absl::Time next_update;
+  std::string path;          // crl/crl-<number>.der
+  std::string current_path;  // crl/current.crl (the same bytes)
+};
+
+inline constexpr absl::Duration kDefaultCrlValidity = absl::Hours(30 * 24);
 
 struct PublishResult {
   uint64_t version = 0;
@@ -134,6 +150,14 @@ class Workspace {
   // verifies against the root, and writes it. `passphrase` opens the directory signer's key.
   absl::StatusOr<PublishResult> PublishDirectory(const SecretBytes& passphrase);
 
+  // Signs, with the root's key (opened with `ca_passphrase`), an X.509 CRL listing every TLS
+  // certificate revoked in the registry (a participant's revocation lists all its certificates),
+  // with the next CRL number, valid from now for `validity`, and writes it as DER. For TLS tools
+  // and PKI policies outside enlace: inside, the signed directory decides (it is checked on every
+  // call). Issue a new one after each revocation and before next_update.
+  absl::StatusOr<CrlResult> IssueCrl(const SecretBytes& ca_passphrase,
+                                     absl::Duration validity = kDefaultCrlValidity);
+
   // The registry: the directory that the next publication signs (its version is the last one
   // published, 0 before the first).
   const v1::Directory& registry() const { return registry_; }
@@ -142,11 +166,15 @@ class Workspace {
   std::string RootCertificatePath() const;
   std::string BundlePath(const ParticipantId& id) const;
   std::string CurrentDirectoryPath() const;
+  // The CRL distribution point certificates carry; empty if the network has none.
+  const std::string& crl_url() const { return crl_url_; }
 
  private:
   Workspace(std::string dir, Env env, KeyFileOptions key_files, int lock_fd);
   absl::Status LoadRegistry();
   absl::Status SaveRegistry();
+  absl::Status LoadCrlState();
+  absl::Status SaveCrlState() const;
   absl::StatusOr<v1::DirectoryParticipant*> FindParticipant(const ParticipantId& id);
   bool IsRevoked(const std::string& participant_id) const;
   absl::Time Now() const { return env_.clock->Now(); }
@@ -157,6 +185,8 @@ class Workspace {
   const int lock_fd_;
   v1::Directory registry_;
   ParticipantRules rules_;
+  std::string crl_url_;
+  uint64_t last_crl_number_ = 0;
 };
 
 }  // namespace enlace

@@ -321,5 +321,90 @@ TEST_F(WorkspaceTest, LongEndedKeysLeaveTheRegistryWithTheirRevocations) {
   EXPECT_NE(Publish(), nullptr);  // still a consistent directory
 }
 
+// The PEM certificate in `path`.
+Certificate ReadCert(const std::string& path) {
+  absl::StatusOr<Certificate> cert = Certificate::FromPem(*ReadFile(path, 1 << 16));
+  EXPECT_OK(cert.status());
+  return *cert;
+}
+
+TEST_F(WorkspaceTest, CrlListsRevokedCertificatesAndCertificatesNameItsUrl) {
+  const std::string url = "http://pki.crm.example/crm.crl";
+  NetworkOptions options;
+  options.crl_url = url;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Workspace> ws,
+                       Workspace::Init(dir_.Sub("crl-ws"), options, ca_pass_, env_, cheap_));
+  ws_ = std::move(ws);
+  EXPECT_EQ(ws_->crl_url(), url);
+  Enrol("hub");
+  Enrol("node/MX");
+  Enrol("node/GT");
+  const BundleResult hn = Enrol("node/HN");
+  const Certificate root = ReadCert(ws_->RootCertificatePath());
+  const Certificate hub = ReadCert(ws_->BundlePath(Id("hub")) + "/tls.pem");
+  const Certificate mx = ReadCert(ws_->BundlePath(Id("node/MX")) + "/tls.pem");
+  const Certificate gt = ReadCert(ws_->BundlePath(Id("node/GT")) + "/tls.pem");
+  const Certificate hn_cert = ReadCert(ws_->BundlePath(Id("node/HN")) + "/tls.pem");
+  EXPECT_THAT(hub.crl_urls(), ::testing::ElementsAre(url));
+  EXPECT_THAT(ReadCert(dir_.Sub("crl-ws/ca/directory-signer.pem")).crl_urls(),
+              ::testing::ElementsAre(url));
+
+  ASSERT_OK_AND_ASSIGN(CrlResult first, ws_->IssueCrl(ca_pass_));
+  EXPECT_EQ(first.number, 1u);
+  EXPECT_EQ(first.revoked_count, 0u);
+
+  // MX leaves the network (all its certificates); one of HN's certificates is revoked after HN
+  // rotated to a new one.
+  clock_.Advance(absl::Hours(1));
+  ASSERT_OK(ws_->Revoke("node/MX", "left the network", absl::nullopt).status());
+  RotateOptions rotate;
+  rotate.tls = true;
+  ASSERT_OK(ws_->Rotate(Id("node/HN"), rotate, ca_pass_, bundle_pass_).status());
+  const Certificate hn_new = ReadCert(ws_->BundlePath(Id("node/HN")) + "/tls.pem");
+  ASSERT_OK(ws_->Revoke(HexEncode(hn.tls_certificate_sha256), "key lost", absl::nullopt).status());
+  clock_.Advance(absl::Hours(1));
+  ASSERT_OK_AND_ASSIGN(CrlResult second, ws_->IssueCrl(ca_pass_, 7 * kDay));
+  EXPECT_EQ(second.number, 2u);
+  EXPECT_EQ(second.revoked_count, 2u);
+  EXPECT_EQ(second.next_update, clock_.Now() + 7 * kDay);
+  ASSERT_OK_AND_ASSIGN(std::string der, ReadFile(second.current_path, 1 << 20));
+  EXPECT_EQ(*ReadFile(second.path, 1 << 20), der);
+  ASSERT_OK_AND_ASSIGN(CertificateRevocationList crl, CertificateRevocationList::FromDer(der));
+  EXPECT_EQ(crl.number(), 2u);
+  ASSERT_OK(VerifyCrl(crl, root, clock_.Now()));
+  const absl::Time at = clock_.Now();
+  for (const Certificate* revoked : {&mx, &hn_cert}) {
+    EXPECT_THAT(VerifyCertificate(*revoked, root, at, CertificatePurpose::kTlsClient, &crl),
+                StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("certificate revoked")));
+  }
+  EXPECT_OK(VerifyCertificate(gt, root, at, CertificatePurpose::kTlsClient, &crl));
+  EXPECT_OK(VerifyCertificate(hn_new, root, at, CertificatePurpose::kTlsClient, &crl));
+  EXPECT_OK(VerifyCertificate(hub, root, at, CertificatePurpose::kTlsServer, &crl));
+
+  // The number survives reopening the workspace.
+  ws_.reset();
+  ASSERT_OK_AND_ASSIGN(ws_, Workspace::Open(dir_.Sub("crl-ws"), env_, cheap_));
+  EXPECT_EQ(ws_->crl_url(), url);
+  ASSERT_OK_AND_ASSIGN(CrlResult third, ws_->IssueCrl(ca_pass_));
+  EXPECT_EQ(third.number, 3u);
+  EXPECT_EQ(third.revoked_count, 2u);
+}
+
+TEST_F(WorkspaceTest, WithoutCrlUrlCertificatesHaveNoDistributionPoint) {
+  EXPECT_EQ(ws_->crl_url(), "");
+  Enrol("node/MX");
+  EXPECT_TRUE(ReadCert(ws_->BundlePath(Id("node/MX")) + "/tls.pem").crl_urls().empty());
+  ASSERT_OK_AND_ASSIGN(CrlResult crl, ws_->IssueCrl(ca_pass_));  // still available
+  EXPECT_EQ(crl.number, 1u);
+  EXPECT_THAT(ws_->IssueCrl(SecretBytes(absl::string_view("wrong passphrase 1"))).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(ws_->IssueCrl(ca_pass_, absl::Hours(1)).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least one day")));
+  NetworkOptions options;
+  options.crl_url = "https://pki.crm.example/crm.crl";
+  EXPECT_THAT(Workspace::Init(dir_.Sub("bad"), options, ca_pass_, env_, cheap_).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http://")));
+}
+
 }  // namespace
 }  // namespace enlace

@@ -684,6 +684,25 @@ absl::StatusOr<CertificateRevocationList> CertificateRevocationList::FromDer(
 
 std::string CertificateRevocationList::Pem() const { return PemEncode("X509 CRL", der_); }
 
+absl::Status VerifyCrl(const CertificateRevocationList& crl, const Certificate& root,
+                       absl::Time at) {
+  EVP_PKEY* key = X509_get0_pubkey(root.get());
+  if (key == nullptr) return OpenSslError("X509_get0_pubkey");
+  if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(root.get())) != 0) {
+    return absl::UnauthenticatedError("the CRL was not issued by the network root (issuer name)");
+  }
+  if (X509_CRL_verify(crl.get(), key) != 1) {
+    internal::ClearOpenSslErrors();
+    return absl::UnauthenticatedError("the CRL's signature does not verify under the network root");
+  }
+  if (at < crl.this_update() || at >= crl.next_update()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("CRL number ", crl.number(), " is valid from ", FormatUtc(crl.this_update()),
+                     " to ", FormatUtc(crl.next_update()), ", not at ", FormatUtc(at)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status VerifyCertificate(const Certificate& leaf, const Certificate& root, absl::Time at,
                                CertificatePurpose purpose, const CertificateRevocationList* crl) {
   const std::string who = ShortName(leaf);

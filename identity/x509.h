@@ -215,6 +215,11 @@ absl::Status VerifyCertificate(const Certificate& leaf, const Certificate& root,
                                CertificatePurpose purpose,
                                const CertificateRevocationList* crl = nullptr);
 
+// Checks that `crl` was signed by `root` and is current at `at` (this update <= at < next
+// update). UNAUTHENTICATED otherwise, saying which.
+absl::Status VerifyCrl(const CertificateRevocationList& crl, const Certificate& root,
+                       absl::Time at);
+
 // The URI SAN of the directory signer's certificate.
 inline constexpr absl::string_view kDirectorySignerUri = "urn:enlace:directory-signer";
 

@@ -284,6 +284,13 @@ TEST_F(X509Test, CrlFromAnotherRootOrTamperedIsRefused) {
   ASSERT_OK_AND_ASSIGN(CertificateRevocationList bad, CertificateRevocationList::FromDer(tampered));
   EXPECT_THAT(VerifyCertificate(cert, ca_->root(), at, CertificatePurpose::kTlsClient, &bad),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("CRL signature failure")));
+  EXPECT_OK(VerifyCrl(crl, ca_->root(), at));
+  EXPECT_THAT(VerifyCrl(bad, ca_->root(), at),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("signature")));
+  EXPECT_THAT(VerifyCrl(foreign, ca_->root(), at),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("signature")));
+  EXPECT_THAT(VerifyCrl(crl, ca_->root(), start_ + absl::Hours(24)),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("valid from")));
   EXPECT_THAT(ca_->IssueCrl({}, 2, start_, start_),
               StatusIs(absl::StatusCode::kInvalidArgument, _));
   EXPECT_THAT(ca_->IssueCrl({{Bytes(21, '\x01'), start_}}, 2, start_, start_ + absl::Hours(1)),
