@@ -242,14 +242,16 @@ class DeliveryReactor final : public grpc::ServerWriteReactor<v1::Delivery> {
 }  // namespace
 
 absl::StatusOr<Caller> Authenticate(const Exchange& exchange,
-                                    const grpc::CallbackServerContext& context) {
+                                    const grpc::CallbackServerContext& context,
+                                    PeerCertificateCache* cache) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr) return absl::UnauthenticatedError("the call carries no TLS identity");
-  return AuthenticatePeer(*auth, exchange.directory()->rules());
+  return AuthenticatePeer(*auth, exchange.directory()->rules(), cache);
 }
 
-absl::StatusOr<Caller> Admit(const Exchange& exchange, const grpc::CallbackServerContext& context) {
-  absl::StatusOr<Caller> caller = Authenticate(exchange, context);
+absl::StatusOr<Caller> Admit(const Exchange& exchange, const grpc::CallbackServerContext& context,
+                             PeerCertificateCache* cache) {
+  absl::StatusOr<Caller> caller = Authenticate(exchange, context, cache);
   if (!caller.ok()) return caller.status();
   absl::Status admitted = exchange.CheckCaller(caller->id, caller->certificate_fingerprint);
   if (!admitted.ok()) return admitted;
@@ -259,7 +261,7 @@ absl::StatusOr<Caller> Admit(const Exchange& exchange, const grpc::CallbackServe
 grpc::ServerUnaryReactor* ExchangeService::Submit(grpc::CallbackServerContext* context,
                                                   const v1::SubmitRequest* request,
                                                   v1::SubmitResponse* response) {
-  absl::StatusOr<Caller> caller = Authenticate(*exchange_, *context);
+  absl::StatusOr<Caller> caller = Authenticate(*exchange_, *context, &peer_certificates_);
   if (!caller.ok()) return Finished(context, caller.status());
   absl::StatusOr<AdmittedEnvelope> admitted =
       exchange_->AdmitEnvelope(caller->id, caller->certificate_fingerprint, request->envelope());
@@ -290,7 +292,7 @@ grpc::ServerWriteReactor<v1::Delivery>* ExchangeService::Subscribe(
 grpc::ServerUnaryReactor* ExchangeService::Ack(grpc::CallbackServerContext* context,
                                                const v1::AckRequest* request,
                                                v1::AckResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(*exchange_, *context);
+  absl::StatusOr<Caller> caller = Admit(*exchange_, *context, &peer_certificates_);
   if (!caller.ok()) return Finished(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   exchange_->Ack(caller->id, *request, [reactor, response](absl::StatusOr<v1::AckResponse> result) {
@@ -307,7 +309,7 @@ grpc::ServerUnaryReactor* ExchangeService::Ack(grpc::CallbackServerContext* cont
 grpc::ServerUnaryReactor* ExchangeService::GetReceipt(grpc::CallbackServerContext* context,
                                                       const v1::GetReceiptRequest* request,
                                                       v1::GetReceiptResponse* response) {
-  absl::StatusOr<Caller> caller = Admit(*exchange_, *context);
+  absl::StatusOr<Caller> caller = Admit(*exchange_, *context, &peer_certificates_);
   if (!caller.ok()) return Finished(context, caller.status());
   absl::StatusOr<v1::GetReceiptResponse> receipt =
       exchange_->GetReceipt(caller->id, request->message_id());

@@ -14,11 +14,14 @@
 namespace enlace::hub {
 
 // The caller's verified participant id and certificate, WITHOUT the directory check (Submit
-// makes it inside the core, so that refusals are logged).
+// makes it inside the core, so that refusals are logged). `cache` spares parsing a certificate
+// seen before (net/peer_cache.h).
 absl::StatusOr<Caller> Authenticate(const Exchange& exchange,
-                                    const grpc::CallbackServerContext& context);
-// Authenticate, then the directory's per-call rule (Exchange::CheckCaller).
-absl::StatusOr<Caller> Admit(const Exchange& exchange, const grpc::CallbackServerContext& context);
+                                    const grpc::CallbackServerContext& context,
+                                    PeerCertificateCache* cache = nullptr);
+// Authenticate, then the directory's per-call rule (Exchange::CheckCaller), on every call.
+absl::StatusOr<Caller> Admit(const Exchange& exchange, const grpc::CallbackServerContext& context,
+                             PeerCertificateCache* cache = nullptr);
 
 class ExchangeService final : public v1::Exchange::CallbackService {
  public:
@@ -39,6 +42,8 @@ class ExchangeService final : public v1::Exchange::CallbackService {
 
  private:
   Exchange* const exchange_;
+  // The nodes' certificates, parsed once instead of on every Submit and Ack.
+  PeerCertificateCache peer_certificates_;
 };
 
 class DirectoryService final : public v1::DirectoryService::CallbackService {

@@ -2,6 +2,7 @@
 
 #include <grpc/grpc_security_constants.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,8 @@
 namespace enlace {
 
 absl::StatusOr<Caller> AuthenticatePeer(const grpc::AuthContext& context,
-                                        const ParticipantRules& rules) {
+                                        const ParticipantRules& rules,
+                                        PeerCertificateCache* cache) {
   if (!context.IsPeerAuthenticated()) {
     return absl::UnauthenticatedError(
         "the caller is not authenticated: calls must come over mutual TLS with a certificate "
@@ -25,19 +27,20 @@ absl::StatusOr<Caller> AuthenticatePeer(const grpc::AuthContext& context,
     return absl::UnauthenticatedError(absl::StrCat(
         "expected the caller's certificate once in the TLS context, found ", pems.size()));
   }
-  absl::StatusOr<Certificate> cert =
-      Certificate::FromPem(absl::string_view(pems.front().data(), pems.front().size()));
+  const absl::string_view pem(pems.front().data(), pems.front().size());
+  absl::StatusOr<std::shared_ptr<const Certificate>> cert =
+      cache != nullptr ? cache->Parse(pem) : SharedCertificateFromPem(pem);
   if (!cert.ok()) {
     return absl::UnauthenticatedError(
         absl::StrCat("the caller's certificate is unreadable: ", cert.status().message()));
   }
-  ASSIGN_OR_RETURN(ParticipantId id, ParticipantFromCertificate(*cert, rules));
-  return Caller{std::move(id), cert->fingerprint()};
+  ASSIGN_OR_RETURN(ParticipantId id, ParticipantFromCertificate(**cert, rules));
+  return Caller{std::move(id), (*cert)->fingerprint()};
 }
 
 absl::StatusOr<Caller> AdmitCaller(const grpc::AuthContext& context, const Directory& directory,
-                                   absl::Time now) {
-  ASSIGN_OR_RETURN(Caller caller, AuthenticatePeer(context, directory.rules()));
+                                   absl::Time now, PeerCertificateCache* cache) {
+  ASSIGN_OR_RETURN(Caller caller, AuthenticatePeer(context, directory.rules(), cache));
   RETURN_IF_ERROR(directory.CheckCaller(caller.id, caller.certificate_fingerprint, now));
   return caller;
 }

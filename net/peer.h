@@ -13,6 +13,7 @@
 #include "base/bytes.h"
 #include "identity/directory.h"
 #include "identity/participant.h"
+#include "net/peer_cache.h"
 
 namespace enlace {
 
@@ -25,16 +26,19 @@ struct Caller {
 // The participant the call's peer certificate names. UNAUTHENTICATED, with the reason, if the
 // call is not over mutual TLS, the peer presented no certificate, or the certificate does not
 // carry exactly one valid participant URI (urn:enlace:<id>) as SubjectAltName. The chain itself
-// was verified by the TLS handshake (net/tls.h); this adds the identity rule.
+// was verified by the TLS handshake (net/tls.h); this adds the identity rule. With a `cache`, a
+// certificate seen before is not parsed again (net/peer_cache.h); the identity rule still runs.
 absl::StatusOr<Caller> AuthenticatePeer(const grpc::AuthContext& context,
-                                        const ParticipantRules& rules = ParticipantRules());
+                                        const ParticipantRules& rules = ParticipantRules(),
+                                        PeerCertificateCache* cache = nullptr);
 
 // AuthenticatePeer, then the directory's word at `now` (Directory::CheckCaller): the participant
 // must be enrolled, not revoked, not suspended, and this certificate must be one the directory
 // lists as current. PERMISSION_DENIED (revoked, suspended, certificate not current) or
-// UNAUTHENTICATED (no valid identity), with the reason.
+// UNAUTHENTICATED (no valid identity), with the reason. The directory's check runs on every call,
+// cached certificate or not.
 absl::StatusOr<Caller> AdmitCaller(const grpc::AuthContext& context, const Directory& directory,
-                                   absl::Time now);
+                                   absl::Time now, PeerCertificateCache* cache = nullptr);
 
 }  // namespace enlace
 
