@@ -109,14 +109,14 @@ class DeliveryReactor final : public grpc::ServerWriteReactor<v1::Delivery> {
       : exchange_(exchange), cursor_(request->after_sequence()) {
     absl::StatusOr<Caller> caller = Admit(*exchange, *context);
     if (!caller.ok()) {
-      Finish(ToGrpcStatus(caller.status()));
+      FinishOnce(ToGrpcStatus(caller.status()));
       return;
     }
     recipient_.emplace(caller->id);
     absl::StatusOr<std::unique_ptr<Exchange::StreamSlot>> slot =
         exchange->AcquireStream(*recipient_);
     if (!slot.ok()) {
-      Finish(ToGrpcStatus(slot.status()));
+      FinishOnce(ToGrpcStatus(slot.status()));
       return;
     }
     slot_ = *std::move(slot);
@@ -125,39 +125,25 @@ class DeliveryReactor final : public grpc::ServerWriteReactor<v1::Delivery> {
   }
 
   void OnWriteDone(bool ok) override {
+    if (!ok) {  // the client went away: write nothing more
+      FinishOnce(grpc::Status::CANCELLED);
+      return;
+    }
     std::optional<MailboxEntry> delivered;
-    bool broken = false;
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
-      if (!ok) {
-        // The client went away: write nothing more.
-        broken = !finished_;
-        finished_ = stopped_ = true;
-      }
       if (current_.has_value() && next_chunk_ == ChunkCount(current_->value.envelope_size)) {
         delivered = current_;
         cursor_ = current_->sequence;
         current_.reset();
       }
     }
-    if (broken) {
-      Finish(grpc::Status::CANCELLED);
-      return;
-    }
     if (delivered.has_value()) exchange_->MarkDelivered(*recipient_, *delivered);
     Pump();
   }
 
-  void OnCancel() override {
-    bool finish = false;
-    {
-      absl::MutexLock lock(&mu_);
-      finish = !finished_;
-      finished_ = stopped_ = true;
-    }
-    if (finish) Finish(grpc::Status::CANCELLED);
-  }
+  void OnCancel() override { FinishOnce(grpc::Status::CANCELLED); }
 
   void OnDone() override {
     if (watch_id_ != 0) exchange_->Unwatch(watch_id_);
@@ -165,13 +151,27 @@ class DeliveryReactor final : public grpc::ServerWriteReactor<v1::Delivery> {
   }
 
  private:
+  // gRPC's contract, kept with mu_: exactly one Finish; no StartWrite after it or while it runs
+  // (both send the initial metadata the first time, through the same ServerContext). The write
+  // is started with mu_ held (gRPC never runs a reaction inline in StartWrite); Finish is called
+  // after finished_ is set, without mu_: OnDone may delete `this` as soon as Finish has started,
+  // so nothing touches the reactor after it.
+  void FinishOnce(const grpc::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      finished_ = true;
+    }
+    Finish(status);
+  }
+
   // Starts the next write if none is in flight and there is something to send; finishes the
   // call on shutdown or a storage error.
   void Pump() {
-    absl::Status finish_with = absl::OkStatus();
+    absl::Status finish_with;
     {
       absl::MutexLock lock(&mu_);
-      if (writing_ || finished_ || stopped_) return;
+      if (writing_ || finished_) return;
       if (exchange_->shutting_down()) {
         finish_with = absl::UnavailableError(
             "the hub is shutting down; resubscribe with your last stored sequence");
@@ -183,15 +183,12 @@ class DeliveryReactor final : public grpc::ServerWriteReactor<v1::Delivery> {
           return;  // idle until woken
         } else {
           writing_ = true;
+          StartWrite(&delivery_);
+          return;
         }
       }
-      if (!finish_with.ok()) finished_ = true;
     }
-    if (!finish_with.ok()) {
-      Finish(ToGrpcStatus(finish_with));
-      return;
-    }
-    StartWrite(&delivery_);
+    FinishOnce(ToGrpcStatus(finish_with));
   }
 
   // Fills delivery_ with the next piece to send. False when the mailbox has nothing more.
@@ -234,8 +231,7 @@ class DeliveryReactor final : public grpc::ServerWriteReactor<v1::Delivery> {
   std::optional<MailboxEntry> current_ ABSL_GUARDED_BY(mu_);
   uint32_t next_chunk_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish was (or is being) called
-  bool stopped_ ABSL_GUARDED_BY(mu_) = false;   // cancelled or broken: write nothing more
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish was (or is being) called: no more writes
   v1::Delivery delivery_;
 };
 
