@@ -71,6 +71,18 @@ class HubProcessTest : public ::testing::Test {
   std::unique_ptr<HubProcess> hub_;
 };
 
+// What the hub may grow by while it carries the 95 MiB attachment: pieces in flight, never the
+// whole. Under ThreadSanitizer every byte the hub's own code touches also costs shadow memory
+// (twice its size) and TSan's allocator holds freed memory longer: the same hub grew by 51 to
+// 83 MiB there (10 runs), so the bound doubles to 96 MiB; a hub that held the attachment whole
+// would still exceed it, by the attachment's own size alone on top of its usual buffers.
+// (ASan's quarantine is made small by its options instead: deploy/test.sh.)
+#if defined(__SANITIZE_THREAD__)
+constexpr uint64_t kHubGrowthBound = uint64_t{96} << 20;
+#else
+constexpr uint64_t kHubGrowthBound = uint64_t{48} << 20;
+#endif
+
 TEST_F(HubProcessTest, AHundredMegabyteAttachmentPassesWithBoundedMemory) {
   StartHub();
   SubmitMany(1);  // everything the hub sets up on first use, before the baseline
@@ -131,7 +143,7 @@ TEST_F(HubProcessTest, AHundredMegabyteAttachmentPassesWithBoundedMemory) {
   std::cout << "hub RSS: baseline " << baseline / (1 << 20) << " MiB, peak " << peak / (1 << 20)
             << " MiB, growth " << growth / (1 << 20) << " MiB for a "
             << serialized.size() / (1 << 20) << " MiB envelope\n";
-  EXPECT_LT(growth, uint64_t{48} << 20) << "the hub held too much of the attachment in memory";
+  EXPECT_LT(growth, kHubGrowthBound) << "the hub held too much of the attachment in memory";
   EXPECT_EQ(hub_->StopWith(SIGTERM), 0);
 }
 
