@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <tuple>
 #include <utility>
 
@@ -150,69 +153,97 @@ absl::Status WriteTreeHeads(absl::string_view dir, const std::vector<TreeHead>& 
   return WriteFileAtomically(ExportPath(dir, kTreeHeadsFile), text);
 }
 
+EntryReader::SequentialFile::SequentialFile(int fd, std::string path)
+    : fd_(fd), path_(std::move(path)), buffer_(new char[kBufferSize]) {}
+
+EntryReader::SequentialFile::~SequentialFile() { ::close(fd_); }
+
+absl::Status EntryReader::SequentialFile::Fill(size_t n) {
+  std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+  end_ -= begin_;
+  begin_ = 0;
+  while (end_ < n && !eof_) {
+    const ssize_t got = ::read(fd_, buffer_.get() + end_, kBufferSize - end_);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return Errno("cannot read", path_);
+    if (got == 0) eof_ = true;
+    end_ += static_cast<size_t>(got);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::string_view> EntryReader::SequentialFile::Read(size_t n) {
+  if (end_ - begin_ < n) RETURN_IF_ERROR(Fill(n));
+  const absl::string_view out(buffer_.get() + begin_, std::min(n, end_ - begin_));
+  begin_ += out.size();
+  return out;
+}
+
 absl::StatusOr<EntryReader> EntryReader::Open(absl::string_view dir) {
   const std::string entries_path = ExportPath(dir, kEntriesFile);
   const std::string hashes_path = ExportPath(dir, kLeafHashesFile);
-  File entries(std::fopen(entries_path.c_str(), "rb"));
-  if (entries == nullptr && errno != ENOENT) return Errno("cannot open", entries_path);
-  // Large sequential reads: a 1 MiB buffer instead of stdio's default.
-  if (entries != nullptr) std::setvbuf(entries.get(), nullptr, _IOFBF, 1 << 20);
-  File hashes(std::fopen(hashes_path.c_str(), "rb"));
-  if (hashes == nullptr && errno != ENOENT) return Errno("cannot open", hashes_path);
+  std::unique_ptr<SequentialFile> entries;
+  std::unique_ptr<SequentialFile> hashes;
+  const int entries_fd = ::open(entries_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (entries_fd < 0 && errno != ENOENT) return Errno("cannot open", entries_path);
+  if (entries_fd >= 0) entries = std::make_unique<SequentialFile>(entries_fd, entries_path);
+  const int hashes_fd = ::open(hashes_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (hashes_fd < 0 && errno != ENOENT) return Errno("cannot open", hashes_path);
   uint64_t hash_bytes = 0;
-  if (hashes != nullptr) {
+  if (hashes_fd >= 0) {
+    hashes = std::make_unique<SequentialFile>(hashes_fd, hashes_path);
     struct stat st;
-    if (fstat(fileno(hashes.get()), &st) != 0) return Errno("cannot stat", hashes_path);
+    if (fstat(hashes_fd, &st) != 0) return Errno("cannot stat", hashes_path);
     hash_bytes = static_cast<uint64_t>(st.st_size);
   }
   return EntryReader(std::move(entries), std::move(hashes), hash_bytes / kHashSize,
                      hash_bytes % kHashSize != 0);
 }
 
+absl::StatusOr<Hash> EntryReader::ReadRecordedHash() {
+  ASSIGN_OR_RETURN(absl::string_view hash, hashes_->Read(kHashSize));
+  if (hash.size() != kHashSize) {
+    return absl::DataLossError(
+        absl::StrCat("leaf_hashes.bin: cannot read the hash of entry ", index_));
+  }
+  return *auditlog::HashFromBytes(hash, "hash");
+}
+
 absl::StatusOr<bool> EntryReader::Next(Entry* entry) {
   if (entries_ == nullptr) return false;
-  char header[4];
-  const size_t got = std::fread(header, 1, sizeof(header), entries_.get());
-  if (got == 0 && std::feof(entries_.get())) return false;
-  if (got != sizeof(header)) {
+  constexpr size_t kHeaderSize = 4;  // u32be length
+  ASSIGN_OR_RETURN(absl::string_view header, entries_->Read(kHeaderSize));
+  if (header.empty()) return false;
+  if (header.size() != kHeaderSize) {
     return absl::DataLossError(absl::StrCat("entries.bin: the record of entry ", index_, " (byte ",
                                             offset_, ") is cut short"));
   }
   uint32_t length = 0;
-  ByteReader(absl::string_view(header, sizeof(header))).ReadUint32(&length);
+  ByteReader(header).ReadUint32(&length);
   if (length > auditlog::kMaxLeafSize) {
     return absl::DataLossError(absl::StrCat("entries.bin: entry ", index_, " (byte ", offset_,
                                             ") claims ", length, " bytes; at most ",
                                             auditlog::kMaxLeafSize, " are allowed"));
   }
-  entry->leaf.resize(length);
-  if (std::fread(entry->leaf.data(), 1, length, entries_.get()) != length) {
+  ASSIGN_OR_RETURN(absl::string_view leaf, entries_->Read(length));  // `header` is stale now
+  if (leaf.size() != length) {
     return absl::DataLossError(absl::StrCat("entries.bin: the record of entry ", index_, " (byte ",
                                             offset_, ") is cut short"));
   }
+  entry->leaf.assign(leaf.data(), leaf.size());
   if (index_ < recorded_hashes_) {
-    char hash[kHashSize];
-    if (std::fread(hash, 1, kHashSize, hashes_.get()) != kHashSize) {
-      return absl::DataLossError(
-          absl::StrCat("leaf_hashes.bin: cannot read the hash of entry ", index_));
-    }
-    entry->recorded_hash = *auditlog::HashFromBytes(absl::string_view(hash, kHashSize), "hash");
+    ASSIGN_OR_RETURN(entry->recorded_hash, ReadRecordedHash());
   } else {
     entry->recorded_hash.reset();
   }
   ++index_;
-  offset_ += sizeof(header) + length;
+  offset_ += kHeaderSize + length;
   return true;
 }
 
 absl::StatusOr<std::optional<Hash>> EntryReader::RecordedHashPastTheEnd() {
   if (index_ >= recorded_hashes_) return std::nullopt;
-  char hash[kHashSize];
-  if (std::fread(hash, 1, kHashSize, hashes_.get()) != kHashSize) {
-    return absl::DataLossError(
-        absl::StrCat("leaf_hashes.bin: cannot read the hash of entry ", index_));
-  }
-  return *auditlog::HashFromBytes(absl::string_view(hash, kHashSize), "hash");
+  return ReadRecordedHash();
 }
 
 absl::StatusOr<EntryWriter> EntryWriter::Open(absl::string_view dir, uint64_t keep,
