@@ -73,7 +73,8 @@ absl::Status Install() {
     return internal::OpenSslError(
         absl::StrCat("parsing the TLS policy configuration (line ", error_line, ")"));
   }
-  // 0 flags: an unknown module or a command OpenSSL rejects is an error, not skipped.
+  // 0 flags: an unknown module or a missing section is an error, not skipped. The commands
+  // themselves run when a context is made, hence the check below.
   if (CONF_modules_load(conf.get(), "enlace_tls", 0) <= 0) {
     return internal::OpenSslError("applying the TLS policy (OpenSSL ssl_conf module)");
   }
