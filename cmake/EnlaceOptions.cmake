@@ -12,9 +12,11 @@ if(ENLACE_SANITIZE STREQUAL "address")
 elseif(ENLACE_SANITIZE STREQUAL "thread")
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)
-  # Tells TSan what Debian's uninstrumented absl::Mutex/CondVar/Notification do (see the file);
-  # linked into every executable so that it interposes over libabsl_synchronization.so.
-  add_library(enlace_tsan_absl OBJECT ${CMAKE_CURRENT_LIST_DIR}/../tests/sanitizers/absl_tsan.cc)
+  # Tells TSan what Debian's uninstrumented absl::Mutex/CondVar/Notification and gRPC's completion
+  # queue do (see the files); linked into every executable so that it interposes over the
+  # libraries' functions.
+  add_library(enlace_tsan_absl OBJECT ${CMAKE_CURRENT_LIST_DIR}/../tests/sanitizers/absl_tsan.cc
+    ${CMAKE_CURRENT_LIST_DIR}/../tests/sanitizers/grpc_tsan.cc)
   target_link_libraries(enlace_tsan_absl PUBLIC absl::synchronization ${CMAKE_DL_LIBS})
   target_compile_definitions(enlace_tsan_absl PRIVATE
     ENLACE_TSAN_SUPPRESSIONS="${PROJECT_SOURCE_DIR}/tests/sanitizers/tsan.supp")
