@@ -67,13 +67,15 @@ constexpr char kHubConfig[] =
     "limits { submits_per_second: 1000000 submit_burst: 1000000 mailbox_max_entries: "
     "100000000 }\n";
 
-// The bare baseline: identify the caller from its certificate (as every hub call does), echo.
+// The bare baseline: identify the caller from its certificate as every hub call does (through a
+// PeerCertificateCache, as the hub's ExchangeService), echo.
 class EchoService final : public v1::Echo::CallbackService {
   grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
                                  const v1::EchoRequest* request,
                                  v1::EchoResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    absl::StatusOr<Caller> caller = AuthenticatePeer(*context->auth_context());
+    absl::StatusOr<Caller> caller =
+        AuthenticatePeer(*context->auth_context(), ParticipantRules(), &peer_certificates_);
     if (!caller.ok()) {
       reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "no identity"));
       return reactor;
@@ -83,6 +85,8 @@ class EchoService final : public v1::Echo::CallbackService {
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
+
+  PeerCertificateCache peer_certificates_;
 };
 
 // Runs the echo server in a child process; returns its pid and port. The child exits when the
