@@ -34,6 +34,8 @@ net_setup() {
   NET_PIDS=$NET_DIR/pids
   touch "$NET_PIDS"
   NET_ADMIN=(--workspace "$NET_WS" --passphrase-file "$NET_DIR/operator-passphrase")
+  # More options for net_create's `enlace-admin init-network` (e.g. --crl-url URL).
+  NET_INIT_OPTIONS=()
 }
 
 # A participant id's folder name, as enlace-admin names bundles: node/MX -> node-MX.
@@ -89,7 +91,8 @@ net_create() {
    head -c 18 /dev/urandom | base64 >"$NET_DIR/bundle-passphrase")
   local bundle=(--bundle-passphrase-file "$NET_DIR/bundle-passphrase")
   out=$NET_DIR/admin.log
-  "$NET_BIN/enlace-admin" "${NET_ADMIN[@]}" init-network --name CRM >>"$out" 2>&1 ||
+  "$NET_BIN/enlace-admin" "${NET_ADMIN[@]}" init-network --name CRM "${NET_INIT_OPTIONS[@]}" \
+    >>"$out" 2>&1 ||
     { net_fail "enlace-admin init-network failed" "$out"; return 1; }
   "$NET_BIN/enlace-admin" "${NET_ADMIN[@]}" enrol hub --dns-name localhost "${bundle[@]}" \
     >>"$out" 2>&1 || { net_fail "enlace-admin enrol hub failed" "$out"; return 1; }

@@ -75,18 +75,12 @@ for _ in $(seq 100); do [[ -s $work/crl-port ]] && break; sleep 0.1; done
 [[ -s $work/crl-port ]] || { echo "tls_scan: the CRL's HTTP server did not start" >&2; cat "$work/http.log" >&2; exit 1; }
 crl_url=http://127.0.0.1:$(cat "$work/crl-port")/crm.crl
 
-# As net_create (deploy/lib/network.sh), with a CRL distribution point and a revoked node.
+# The network with a CRL distribution point, and a revoked node for the CRL to list.
 net_setup "$work/net" "$bin"
-(umask 077
- head -c 18 /dev/urandom | base64 >"$NET_DIR/operator-passphrase"
- head -c 18 /dev/urandom | base64 >"$NET_DIR/bundle-passphrase")
+NET_INIT_OPTIONS=(--crl-url "$crl_url")
+net_create node/MX node/GT
 admin() { "$NET_BIN/enlace-admin" "${NET_ADMIN[@]}" "$@" >>"$NET_DIR/admin.log" 2>&1 ||
             { echo "tls_scan: enlace-admin $1 failed:" >&2; tail -5 "$NET_DIR/admin.log" >&2; exit 1; }; }
-bundle=(--bundle-passphrase-file "$NET_DIR/bundle-passphrase")
-admin init-network --name CRM --crl-url "$crl_url"
-admin enrol hub --dns-name localhost "${bundle[@]}"
-admin enrol node/MX "${bundle[@]}"
-admin enrol node/GT "${bundle[@]}"
 admin revoke node/GT --reason "tls_scan: a revoked certificate for the CRL to list"
 admin directory publish
 admin crl issue
