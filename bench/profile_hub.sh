@@ -29,10 +29,11 @@ cleanup() {
 trap cleanup EXIT
 
 # The load runs longer than the recording so that perf sees only the steady submit phase, with
-# envelopes for 6,000 submits/s (a quiet machine reached 5,000): a hub that runs out stops early.
+# envelopes for 12,000 submits/s until the recording ends (the hub reached 10,000): a hub that
+# runs out stops early, and perf with it.
 mkdir "$work/hub"
 "$build/bin/hub_load" --hub-binary "$build/bin/enlace-hub" --dir "$work/hub" \
-  --seconds "$((seconds + 8))" --envelopes "$((6000 * (seconds + 8)))" >"$work/load.log" 2>&1 &
+  --seconds "$((seconds + 8))" --envelopes "$((12000 * (seconds + 4)))" >"$work/load.log" 2>&1 &
 load_pid=$!
 hub=""
 for _ in $(seq 1 600); do

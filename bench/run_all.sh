@@ -135,7 +135,7 @@ run_step auditlog_bench "$bin/auditlog_bench" "${gbench_args[@]}"
 # --quick: short phases, but envelopes enough for a fast, quiet machine (hub_load fails when a
 # phase runs out of them).
 if [[ $quick -eq 1 ]]; then
-  run_step hub_load "$root/bench/hub_load.sh" --seconds 1 --warmup 0.2 --envelopes 20000 \
+  run_step hub_load "$root/bench/hub_load.sh" --seconds 1 --warmup 0.2 --envelopes 40000 \
     --idle-messages 50
 else
   run_step hub_load "$root/bench/hub_load.sh"
