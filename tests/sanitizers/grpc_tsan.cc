@@ -13,8 +13,9 @@
 // CallOpSet and tag on the two sides as races (hub_process_test: a Subscribe stream finished by
 // the hub's shutdown, Finish on the main thread, Run on a nexting thread).
 //
-// These wrappers interpose the three C functions (libgrpc++ calls them through its PLT) and state
-// that guarantee to TSan: starting a batch releases its tag, taking a completed tag acquires it.
+// These wrappers interpose the C functions (libgrpc++ calls them through its PLT) and state that
+// guarantee to TSan: starting a batch (or a server's request for a call) releases its tag, taking
+// a completed tag acquires it.
 // Nothing else is synchronised by them, so misuse of the API stays visible: a second Finish still
 // races with the first one's Run, a StartWrite racing a Finish on the ServerContext both use.
 #include <dlfcn.h>
@@ -50,6 +51,34 @@ grpc_call_error grpc_call_start_batch(grpc_call* call, const grpc_op* ops, size_
   static const auto real = RealGrpc(&grpc_call_start_batch, "grpc_call_start_batch");
   if (tag != nullptr) __tsan_release(tag);
   return real(call, ops, nops, tag, reserved);
+}
+
+// A server's request for its next call: the tag comes out of the queue when a call arrives, and
+// the handler that runs then reads the service objects set up before the request.
+grpc_call_error grpc_server_request_call(grpc_server* server, grpc_call** call,
+                                         grpc_call_details* details,
+                                         grpc_metadata_array* request_metadata,
+                                         grpc_completion_queue* cq_bound_to_call,
+                                         grpc_completion_queue* cq_for_notification,
+                                         void* tag_new) {
+  static const auto real = RealGrpc(&grpc_server_request_call, "grpc_server_request_call");
+  if (tag_new != nullptr) __tsan_release(tag_new);
+  return real(server, call, details, request_metadata, cq_bound_to_call, cq_for_notification,
+              tag_new);
+}
+
+grpc_call_error grpc_server_request_registered_call(grpc_server* server, void* registered_method,
+                                                    grpc_call** call, gpr_timespec* deadline,
+                                                    grpc_metadata_array* request_metadata,
+                                                    grpc_byte_buffer** optional_payload,
+                                                    grpc_completion_queue* cq_bound_to_call,
+                                                    grpc_completion_queue* cq_for_notification,
+                                                    void* tag_new) {
+  static const auto real =
+      RealGrpc(&grpc_server_request_registered_call, "grpc_server_request_registered_call");
+  if (tag_new != nullptr) __tsan_release(tag_new);
+  return real(server, registered_method, call, deadline, request_metadata, optional_payload,
+              cq_bound_to_call, cq_for_notification, tag_new);
 }
 
 grpc_event grpc_completion_queue_next(grpc_completion_queue* cq, gpr_timespec deadline,
